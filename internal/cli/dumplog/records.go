@@ -1,7 +1,6 @@
 package dumplog
 
 import (
-
 	"github.com/kafkakit/kafkakit/internal/record"
 )
 

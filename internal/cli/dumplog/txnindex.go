@@ -16,7 +16,7 @@ const abortedTxnSize = 34
 const abortedTxnVersion = 0
 
 type abortedTxn struct {
-	version                                          int16
+	version                                         int16
 	producerID, firstOffset, lastOffset, lastStable int64
 }
 
