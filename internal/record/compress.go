@@ -149,9 +149,10 @@ func compressLZ4(dst, src []byte) ([]byte, error) {
 }
 
 // Decompress appends the decompressed form of src to dst. It fails with
-// ErrTooLarge, having allocated no more than about limit bytes, when the
-// output would exceed limit bytes, and with ErrCorruptCompressed when src is
-// not a valid stream for codec. Snappy input may use Java's xerial framing
+// ErrTooLarge when the output would exceed limit bytes, having allocated
+// no more than about limit bytes (for zstd, about the larger of limit and
+// 32 MiB, the largest window accepted), and with ErrCorruptCompressed when
+// src is not a valid stream for codec. Snappy input may use Java's xerial framing
 // or be a bare snappy block; gzip input may hold several members.
 func Decompress(dst []byte, codec Codec, src []byte, limit int) ([]byte, error) {
 	return decompress(dst, codec, src, limit, false)
@@ -317,9 +318,12 @@ func decompressZstd(dst, src []byte, limit int) ([]byte, error) {
 		}
 	}
 	defer zstdReaders.Put(d)
-	// The decoder caps in-memory output at its max memory; set it to this
-	// call's limit (the option must be at least 1).
-	if err := d.ResetWithOptions(nil, zstd.WithDecoderMaxMemory(uint64(limit)+1)); err != nil {
+	// DecodeAll stops once the output passes the decoder's max memory, and
+	// also rejects frames whose window is larger than it. Producers declare
+	// windows of a few MiB even for small batches, so the cap is the larger
+	// of this call's limit and zstdMaxWindow, and the limit itself is
+	// checked on the result.
+	if err := d.ResetWithOptions(nil, zstd.WithDecoderMaxMemory(uint64(max(limit, zstdMaxWindow))+1)); err != nil {
 		return dst, err
 	}
 	start := len(dst)

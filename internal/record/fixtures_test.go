@@ -1,6 +1,7 @@
 package record
 
 import (
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"testing"
@@ -64,3 +65,5 @@ var smallFixtures = []string{
 	fxVoloOffsets17, fxCCGo, fxGoV1, fxGoMixed, fxGoV1cV1V1c, fxGoV2cV2V2c,
 	fxGoV2bcV1V1c, fxRustOne, fxRustBadCRC, fxRustGzip,
 }
+
+func crc32IEEE(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
