@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sync"
 
@@ -36,9 +37,10 @@ var xerialMagic = [8]byte{0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0}
 
 const xerialHeaderSize = 16
 
-// Pools of codec state. These are the only package-level mutable values:
-// each pooled object is reset before use and holds no caller data between
-// uses, so sharing them between goroutines is safe.
+// Pools of codec state. These are the only package-level mutable values.
+// Each pooled object is used by one goroutine at a time and reset before
+// every use, so nothing carries over from one call to the next (a pooled
+// object may still reference its last input until it is reused).
 var (
 	gzipReaders sync.Pool // *gzip.Reader
 	gzipWriters sync.Pool // *gzip.Writer
@@ -161,9 +163,9 @@ func Decompress(dst []byte, codec Codec, src []byte, limit int) ([]byte, error) 
 // decompress is Decompress with the option to accept the wrong LZ4 frame
 // descriptor checksum written by Kafka for magic 0 messages (KAFKA-3160).
 func decompress(dst []byte, codec Codec, src []byte, limit int, lz4AnyHeaderChecksum bool) ([]byte, error) {
-	if limit < 0 {
-		limit = 0
-	}
+	// A records area larger than 2 GiB cannot exist in Kafka (its buffers
+	// are int-indexed), and the clamp keeps limit+1 from overflowing.
+	limit = min(max(limit, 0), math.MaxInt32)
 	var out []byte
 	var err error
 	switch codec {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -327,5 +328,16 @@ func TestCodecPoolsConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+func TestDecompressHugeLimit(t *testing.T) {
+	t.Parallel()
+	for _, codec := range allCodecs {
+		enc, _ := Compress(nil, codec, []byte("small"))
+		out, err := Decompress(nil, codec, enc, math.MaxInt)
+		if err != nil || string(out) != "small" {
+			t.Errorf("%v with limit MaxInt: %q, %v", codec, out, err)
+		}
 	}
 }

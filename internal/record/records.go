@@ -62,6 +62,10 @@ func (d *Decoder) limit() int {
 // from fn, which is returned unchanged. Records that do not parse exactly
 // give an error wrapping ErrInvalidRecord.
 func (b Batch) EachRecord(fn func(r *Record) error) error {
+	if b.Codec() == CodecNone && len(b.Raw) >= HeaderSize && len(b.Raw) == b.Size() {
+		var r Record
+		return eachRecord(b.Header, b.Raw[HeaderSize:], &r, fn)
+	}
 	var d Decoder
 	return d.EachRecord(b, fn)
 }
