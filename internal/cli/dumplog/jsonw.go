@@ -81,6 +81,10 @@ func writeJSON(b *strings.Builder, v any) {
 		}
 		b.WriteByte(']')
 	case *jobj:
+		if x == nil {
+			b.WriteString("null")
+			return
+		}
 		b.WriteByte('{')
 		for i, k := range x.keys {
 			if i > 0 {

@@ -337,7 +337,9 @@ func (r *msgReader) readValue(f *msgField, version int16) (any, error) {
 		}
 		return append([]byte{}, s...), nil
 	case tStruct:
-		if f.nullable.has(version) {
+		// A nullable struct (not an array of structs, whose nullability is
+		// the array's) starts with a presence byte.
+		if !f.array && f.nullable.has(version) {
 			p, err := r.int8()
 			if err != nil {
 				return nil, err
