@@ -103,10 +103,12 @@ func EachLegacyMessage(entry []byte, fn func(m *LegacyMessage) error) error {
 // wrapper. Inner offsets are made absolute (magic 0 stores them absolute;
 // magic 1 stores them relative to the wrapper, whose offset is that of the
 // last inner message), and a magic 1 LogAppendTime wrapper's timestamp
-// replaces the inner ones, as Kafka's deep iterator does. Inner messages
-// must be complete, uncompressed and of the wrapper's magic. The *LegacyMessage
-// and its slices are valid only until fn returns; fn's error is returned
-// unchanged. CRCs are not checked (see LegacyMessage.ValidCRC).
+// replaces those of magic 1 inner messages, as Kafka's deep iterator does.
+// Inner messages must be complete and uncompressed; like Kafka's reader (as
+// opposed to its produce validation) this does not require their magic to
+// match the wrapper's. The *LegacyMessage and its slices are valid only
+// until fn returns; fn's error is returned unchanged. CRCs are not checked
+// (see LegacyMessage.ValidCRC).
 func (d *Decoder) EachLegacyMessage(entry []byte, fn func(m *LegacyMessage) error) error {
 	m := &d.legacy
 	if err := parseLegacyMessage(entry, m); err != nil {
@@ -138,9 +140,6 @@ func (d *Decoder) EachLegacyMessage(entry []byte, fn func(m *LegacyMessage) erro
 		if err := parseLegacyMessage(it.Entry().Raw, m); err != nil {
 			return fmt.Errorf("inner message %d of wrapper at offset %d: %w", count, wrapper.Offset, err)
 		}
-		if m.Magic != wrapper.Magic {
-			return fmt.Errorf("%w: inner message %d of wrapper at offset %d has magic %d, wrapper magic %d", ErrInvalidRecord, count, wrapper.Offset, m.Magic, wrapper.Magic)
-		}
 		if m.Codec() != CodecNone {
 			return fmt.Errorf("%w: inner message %d of wrapper at offset %d is itself compressed", ErrInvalidRecord, count, wrapper.Offset)
 		}
@@ -155,14 +154,26 @@ func (d *Decoder) EachLegacyMessage(entry []byte, fn func(m *LegacyMessage) erro
 	if count == 0 {
 		return fmt.Errorf("%w: compressed legacy message at offset %d holds no messages", ErrInvalidRecord, wrapper.Offset)
 	}
+	// Magic 1 inner offsets are relative to the first inner message, whose
+	// absolute offset follows from the wrapper's (the last one). Some
+	// librdkafka versions produce wrappers with offset 0; Kafka then takes
+	// the inner offsets as they are, and otherwise rejects a wrapper offset
+	// below the last inner one.
+	var base int64
+	if wrapper.Magic > 0 && wrapper.Offset != 0 {
+		if wrapper.Offset < lastInner {
+			return fmt.Errorf("%w: wrapper offset %d is below its last inner offset %d", ErrInvalidRecord, wrapper.Offset, lastInner)
+		}
+		base = wrapper.Offset - lastInner
+	}
 
 	for it.Reset(inner); it.Next(); {
 		if err := parseLegacyMessage(it.Entry().Raw, m); err != nil {
 			return err // checked above; cannot happen
 		}
 		if wrapper.Magic > 0 {
-			m.Offset = wrapper.Offset - lastInner + m.Offset
-			if wrapper.TimestampType == LogAppendTime {
+			m.Offset += base
+			if m.Magic > 0 && wrapper.TimestampType == LogAppendTime {
 				m.Timestamp = wrapper.Timestamp
 				m.TimestampType = LogAppendTime
 			}
