@@ -394,19 +394,26 @@ type testMember struct {
 // MEMBER_ID_REQUIRED round trip) the way clients do: each new member's join
 // starts a rebalance and the existing members rejoin, so all end in one
 // generation.
-func (f *fixture) joinMembers(group string, n int) []testMember {
+func (f *fixture) joinMembers(group string, n int, mods ...func(*kmsg.JoinGroupRequest)) []testMember {
 	f.t.Helper()
+	req := func(memberID string) *kmsg.JoinGroupRequest {
+		r := joinReq(9, group, memberID, nil)
+		for _, m := range mods {
+			m(r)
+		}
+		return r
+	}
 	var ms []testMember
 	for range n {
-		resp := f.join(joinReq(9, group, "", nil))
+		resp := f.join(req(""))
 		if resp.ErrorCode != errMemberIDRequired {
 			f.t.Fatalf("first join: error %d, want MEMBER_ID_REQUIRED", resp.ErrorCode)
 		}
-		chs := []<-chan *kmsg.JoinGroupResponse{f.joinAsync(joinReq(9, group, resp.MemberID, nil))}
+		chs := []<-chan *kmsg.JoinGroupResponse{f.joinAsync(req(resp.MemberID))}
 		if len(ms) > 0 {
 			f.waitState(group, "PreparingRebalance")
 			for _, m := range ms {
-				chs = append(chs, f.joinAsync(joinReq(9, group, m.id, nil)))
+				chs = append(chs, f.joinAsync(req(m.id)))
 			}
 		}
 		next := make([]testMember, len(chs))
@@ -534,4 +541,46 @@ func (f *fixture) fetch(version int16, group string, tps []topicPartition, requi
 		}
 	}
 	return resp.ErrorCode, out
+}
+
+// groupState returns the group's internal state for white-box checks.
+func (f *fixture) inspect(group string, fn func(g *group)) {
+	f.t.Helper()
+	f.c.mu.RLock()
+	g := f.c.groups[group]
+	f.c.mu.RUnlock()
+	if g == nil {
+		fn(nil)
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fn(g)
+}
+
+func (f *fixture) leave(version int16, group string, members ...kmsg.LeaveGroupRequestMember) *kmsg.LeaveGroupResponse {
+	req := kmsg.NewPtrLeaveGroupRequest()
+	req.Version = version
+	req.Group = group
+	if version <= 2 {
+		req.MemberID = members[0].MemberID
+	} else {
+		req.Members = members
+	}
+	return f.c.LeaveGroup(context.Background(), req)
+}
+
+func leaving(memberID string, instanceID *string) kmsg.LeaveGroupRequestMember {
+	m := kmsg.NewLeaveGroupRequestMember()
+	m.MemberID = memberID
+	m.InstanceID = instanceID
+	return m
+}
+
+func withSession(ms int32) func(*kmsg.JoinGroupRequest) {
+	return func(r *kmsg.JoinGroupRequest) { r.SessionTimeoutMillis = ms }
+}
+
+func withRebalance(ms int32) func(*kmsg.JoinGroupRequest) {
+	return func(r *kmsg.JoinGroupRequest) { r.RebalanceTimeoutMillis = ms }
 }
