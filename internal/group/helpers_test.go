@@ -162,7 +162,7 @@ func newLogRecorder() *logRecorder {
 }
 
 func (h *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (h *logRecorder) WithGroup(string) slog.Handler             { return h }
+func (h *logRecorder) WithGroup(string) slog.Handler            { return h }
 func (h *logRecorder) WithAttrs(as []slog.Attr) slog.Handler {
 	n := *h
 	n.attrs = append(append([]slog.Attr(nil), h.attrs...), as...)
