@@ -62,7 +62,7 @@ func TestCompressRoundTrip(t *testing.T) {
 // TestDecompressLimit feeds decompression bombs to every codec.
 func TestDecompressLimit(t *testing.T) {
 	t.Parallel()
-	src := make([]byte, 8<<20) // 8 MiB of zeros compresses to a few KiB
+	src := make([]byte, 4<<20) // 4 MiB of zeros compresses to a few KiB
 	for _, codec := range allCodecs {
 		t.Run(codec.String(), func(t *testing.T) {
 			t.Parallel()
@@ -301,11 +301,11 @@ func TestCodecPoolsConcurrent(t *testing.T) {
 	t.Parallel()
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
-	for g := 0; g < 8; g++ {
+	for g := 0; g < 4; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; i < 20; i++ {
+			for i := 0; i < 10; i++ {
 				src := bytes.Repeat([]byte{byte(g), byte(i)}, 1000*(i+1))
 				for _, codec := range allCodecs {
 					enc, err := Compress(nil, codec, src)
