@@ -1,0 +1,443 @@
+package log
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/kafkakit/kafkakit/internal/record"
+)
+
+// inBatch is one batch of an append: its bytes inside the caller's buffer
+// and its parsed header.
+type inBatch struct {
+	raw []byte
+	hdr record.Header
+	// maxTimestamp is the largest record timestamp found while validating
+	// (what Kafka writes back as the batch's MaxTimestamp), or the header's
+	// for replicated batches.
+	maxTimestamp int64
+}
+
+func producerBatchOf(h record.Header) producerBatch {
+	return producerBatch{
+		producerID: h.ProducerID, epoch: h.ProducerEpoch,
+		baseSequence: h.BaseSequence, lastSequence: h.LastSequence(),
+		baseOffset: h.BaseOffset, lastOffset: h.LastOffset(), maxTimestamp: h.MaxTimestamp,
+		transactional: h.IsTransactional(), control: h.IsControl(),
+	}
+}
+
+// Append validates and writes batches, a sequence of whole v2 record
+// batches as they arrive in a produce request or a follower fetch.
+//
+// A client (or coordinator) append must hold exactly one batch, as Kafka's
+// LogValidator requires for magic 2. It is validated completely before
+// anything is written: magic 2 only (ErrUnsupportedMagic), base offset 0,
+// size at most max.message.bytes (ErrMessageTooLarge), CRC
+// (ErrCorruptMessage), record count consistent with the offset range and
+// offset deltas 0, 1, … (ErrInvalidRecord), no control batches from clients,
+// a sequence whenever there is a producer id, record timestamps inside the
+// allowed window (ErrInvalidTimestamp), keys on compacted topics. Offsets
+// are then assigned by rewriting the batch's base offset in place (the
+// caller's buffer is modified), the partition leader epoch is stamped, and
+// on LogAppendTime topics the broker time is written into the batch.
+// Idempotent producers are checked as Kafka 3.9 does; a retry of one of a
+// producer's last five batches is not written again and returns the
+// original offsets with Duplicate set.
+//
+// A replicated append keeps the leader's offsets and epochs; batches must
+// have valid CRCs, increasing offsets and start at or after the log end
+// offset (ErrUnexpectedAppendOffset).
+//
+// Append takes the partition lock for the offset assignment and the write,
+// and fsyncs (after a roll, or when flush.messages is reached) after
+// releasing it.
+func (l *Log) Append(data []byte, info AppendInfo) (AppendResult, error) {
+	cfg := l.config()
+	batches, err := splitBatches(data)
+	if err != nil {
+		return AppendResult{}, err
+	}
+	if len(batches) == 0 {
+		return AppendResult{FirstOffset: -1, LastOffset: -1, LogAppendTime: -1, LogStartOffset: l.LogStartOffset()}, nil
+	}
+	if info.Replicated {
+		err = validateReplicated(batches)
+	} else {
+		err = l.validateClient(batches, cfg, info)
+	}
+	if err != nil {
+		return AppendResult{}, err
+	}
+
+	l.mu.Lock()
+	res, flushTo, err := l.appendLocked(batches, cfg, info)
+	l.mu.Unlock()
+	if err != nil {
+		return AppendResult{}, err
+	}
+	if flushTo > 0 {
+		if err := l.flushUpTo(flushTo); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// splitBatches cuts data into whole v2 batches.
+func splitBatches(data []byte) ([]inBatch, error) {
+	var out []inBatch
+	it := record.NewIterator(data)
+	for it.Next() {
+		e := it.Entry()
+		if e.Magic != 2 {
+			return nil, invalid(ErrUnsupportedMagic, "batch at position %d has magic %d; only magic 2 is accepted", e.Position, e.Magic)
+		}
+		out = append(out, inBatch{raw: e.Raw, hdr: e.Header, maxTimestamp: e.Header.MaxTimestamp})
+	}
+	if err := it.Err(); err != nil {
+		var ce *record.CorruptError
+		if errors.As(err, &ce) && errors.Is(err, record.ErrBadMagic) {
+			return nil, invalid(ErrUnsupportedMagic, "%v", err)
+		}
+		return nil, invalid(ErrCorruptMessage, "%v", err)
+	}
+	if t := it.Trailing(); t > 0 {
+		return nil, invalid(ErrCorruptMessage, "%d bytes after the last complete batch", t)
+	}
+	return out, nil
+}
+
+func validateReplicated(batches []inBatch) error {
+	prev := int64(-1)
+	for i, b := range batches {
+		if !record.ValidCRC(b.raw) {
+			return invalid(ErrCorruptMessage, "record is corrupt (stored crc = %d) in batch %d", b.hdr.CRC, i)
+		}
+		if b.hdr.BaseOffset <= prev || b.hdr.LastOffsetDelta < 0 {
+			return invalid(ErrInvalidRecord, "out of order offsets in replicated append: batch %d starts at %d after %d", i, b.hdr.BaseOffset, prev)
+		}
+		prev = b.hdr.LastOffset()
+	}
+	return nil
+}
+
+// validateClient runs the checks of Kafka's analyzeAndValidateRecords and
+// LogValidator that do not depend on the log's state.
+func (l *Log) validateClient(batches []inBatch, cfg Config, info AppendInfo) error {
+	if len(batches) > 1 {
+		return invalid(ErrInvalidRecord, "produce requests with magic 2 must contain exactly one record batch, got %d", len(batches))
+	}
+	b := &batches[0]
+	h := b.hdr
+	name := l.name()
+	if h.BaseOffset != 0 {
+		return invalid(ErrInvalidRecord, "the baseOffset of the record batch in the append to %s should be 0, but it is %d", name, h.BaseOffset)
+	}
+	if len(b.raw) > int(cfg.MaxMessageBytes) {
+		return invalid(ErrMessageTooLarge, "the record batch size in the append to %s is %d bytes which exceeds the maximum configured value of %d", name, len(b.raw), cfg.MaxMessageBytes)
+	}
+	if !record.ValidCRC(b.raw) {
+		return invalid(ErrCorruptMessage, "record is corrupt (stored crc = %d) in topic partition %s", h.CRC, name)
+	}
+	if !h.Codec().Valid() {
+		return invalid(ErrInvalidRecord, "unknown compression codec %d in topic partition %s", h.Codec(), name)
+	}
+	if h.LastOffsetDelta < 0 {
+		return invalid(ErrInvalidRecord, "batch has an invalid offset range: [%d, %d] in topic partition %s", h.BaseOffset, h.LastOffset(), name)
+	}
+	if h.NumRecords <= 0 {
+		return invalid(ErrInvalidRecord, "invalid reported count for record batch: %d in topic partition %s", h.NumRecords, name)
+	}
+	if int64(h.LastOffsetDelta)+1 != int64(h.NumRecords) {
+		return invalid(ErrInvalidRecord, "inconsistent batch offset range [%d, %d] and count of records %d in topic partition %s", h.BaseOffset, h.LastOffset(), h.NumRecords, name)
+	}
+	if h.IsControl() && !info.Coordinator {
+		return invalid(ErrInvalidRecord, "clients are not allowed to write control records in topic partition %s", name)
+	}
+	if h.ProducerID >= 0 && h.BaseSequence < 0 && !h.IsControl() {
+		return invalid(ErrInvalidRecord, "invalid sequence number %d in record batch with producerId %d in topic partition %s", h.BaseSequence, h.ProducerID, name)
+	}
+	return l.validateRecords(b, cfg)
+}
+
+// validateRecords decodes the records (decompressing within
+// MaxUncompressedBatchBytes) and applies Kafka's per-record checks:
+// timestamps inside [now-before.max, now+after.max] on CreateTime topics,
+// keys on compacted topics, offset deltas 0, 1, …. It records the largest
+// timestamp for the batch header.
+func (l *Log) validateRecords(b *inBatch, cfg Config) error {
+	h := b.hdr
+	nowMs := l.nowMs()
+	createTime := !cfg.logAppendTime()
+	if createTime && h.TimestampType() == record.LogAppendTime {
+		return &ValidationError{Err: ErrInvalidTimestamp,
+			Message:      fmt.Sprintf("invalid timestamp type in batch for %s: producer should not set timestamp type to LogAppendTime", l.name()),
+			RecordErrors: []RecordError{{Index: 0, Message: "producer should not set timestamp type to LogAppendTime"}}}
+	}
+	compacted := cfg.Compact() && !h.IsControl()
+	dec := l.decoder()
+	defer l.releaseDecoder(dec)
+	dec.MaxDecompressedSize = int(min(cfg.MaxUncompressedBatchBytes, math.MaxInt32))
+	var recErrs []RecordError
+	var tsErr bool
+	idx := int32(0)
+	maxTs := int64(-1)
+	err := dec.EachRecord(record.Batch{Header: h, Raw: b.raw}, func(r *record.Record) error {
+		if r.OffsetDelta != idx {
+			return invalid(ErrInvalidRecord, "record %d of the batch has offset delta %d in topic partition %s", idx, r.OffsetDelta, l.name())
+		}
+		if compacted && r.Key == nil {
+			recErrs = append(recErrs, RecordError{Index: idx, Message: fmt.Sprintf("compacted topic cannot accept message without key in topic partition %s", l.name())})
+		} else if createTime && r.Timestamp != -1 && !timestampAllowed(r.Timestamp, nowMs, cfg) {
+			tsErr = true
+			recErrs = append(recErrs, RecordError{Index: idx, Message: fmt.Sprintf("timestamp %d of message with offset %d is out of range; the timestamp should be within [%d, %d]",
+				r.Timestamp, r.Offset, satSub(nowMs, cfg.MessageTimestampBeforeMaxMs), satAdd(nowMs, cfg.MessageTimestampAfterMaxMs))})
+		}
+		maxTs = max(maxTs, r.Timestamp)
+		idx++
+		return nil
+	})
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return err
+		}
+		return invalid(ErrInvalidRecord, "%s: %v", l.name(), err)
+	}
+	if idx != h.NumRecords {
+		return invalid(ErrInvalidRecord, "batch holds %d records but its header says %d in topic partition %s", idx, h.NumRecords, l.name())
+	}
+	if len(recErrs) > 0 {
+		sentinel := ErrInvalidRecord
+		if tsErr {
+			sentinel = ErrInvalidTimestamp
+		}
+		return &ValidationError{Err: sentinel, Message: recErrs[0].Message, RecordErrors: recErrs}
+	}
+	b.maxTimestamp = maxTs
+	return nil
+}
+
+// timestampAllowed applies message.timestamp.before/after.max.ms.
+func timestampAllowed(ts, nowMs int64, cfg Config) bool {
+	diff := ts - nowMs
+	if cfg.MessageTimestampBeforeMaxMs != math.MaxInt64 && ts < satSub(nowMs, cfg.MessageTimestampBeforeMaxMs) {
+		return false
+	}
+	if cfg.MessageTimestampAfterMaxMs != math.MaxInt64 && diff > cfg.MessageTimestampAfterMaxMs {
+		return false
+	}
+	return true
+}
+
+func satSub(a, b int64) int64 {
+	if b > 0 && a < math.MinInt64+b {
+		return math.MinInt64
+	}
+	return a - b
+}
+
+func satAdd(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+func (l *Log) decoder() *record.Decoder {
+	if d, ok := l.decoders.Get().(*record.Decoder); ok {
+		return d
+	}
+	return &record.Decoder{}
+}
+
+func (l *Log) releaseDecoder(d *record.Decoder) { l.decoders.Put(d) }
+
+// appendLocked assigns offsets, checks producer state, rolls if needed and
+// writes. It returns the offset up to which a flush is due (0 for none).
+func (l *Log) appendLocked(batches []inBatch, cfg Config, info AppendInfo) (AppendResult, int64, error) {
+	if err := l.usableLocked(); err != nil {
+		return AppendResult{}, 0, err
+	}
+	if info.Replicated {
+		return l.appendReplicatedLocked(batches, cfg)
+	}
+	b := &batches[0]
+	leo := l.logEndOffset
+	res := AppendResult{FirstOffset: leo, LastOffset: leo + int64(b.hdr.LastOffsetDelta), LogAppendTime: -1}
+	nowMs := l.nowMs()
+
+	// Offsets, epoch and timestamps are written into the batch in place;
+	// none of it is covered by the CRC except the timestamp fields, which
+	// the record package rewrites with a fresh CRC.
+	if err := record.SetBaseOffset(b.raw, leo); err != nil {
+		return AppendResult{}, 0, invalid(ErrCorruptMessage, "%v", err)
+	}
+	if err := record.SetPartitionLeaderEpoch(b.raw, info.LeaderEpoch); err != nil {
+		return AppendResult{}, 0, invalid(ErrCorruptMessage, "%v", err)
+	}
+	if cfg.logAppendTime() {
+		if err := record.SetLogAppendTime(b.raw, nowMs); err != nil {
+			return AppendResult{}, 0, invalid(ErrCorruptMessage, "%v", err)
+		}
+		res.LogAppendTime = nowMs
+		b.maxTimestamp = nowMs
+	} else if b.maxTimestamp != b.hdr.MaxTimestamp {
+		setMaxTimestamp(b.raw, b.maxTimestamp)
+	}
+	h, err := record.ParseHeader(b.raw)
+	if err != nil {
+		return AppendResult{}, 0, invalid(ErrCorruptMessage, "%v", err)
+	}
+	b.hdr = h
+
+	chk := l.producers.checker(!info.Coordinator, info.Coordinator)
+	if h.ProducerID >= 0 {
+		if !info.Coordinator && !h.IsControl() {
+			if dup, ok := l.producers.findDuplicate(h.ProducerID, h.ProducerEpoch, h.BaseSequence, h.LastSequence()); ok {
+				res = AppendResult{FirstOffset: dup.firstOffset, LastOffset: dup.lastOffset, LogAppendTime: -1,
+					LogStartOffset: l.logStartOffset, Duplicate: true}
+				if cfg.logAppendTime() {
+					res.LogAppendTime = dup.timestamp
+				}
+				return res, 0, nil
+			}
+		}
+		if err := chk.add(producerBatchOf(h)); err != nil {
+			return AppendResult{}, 0, err
+		}
+	}
+
+	flushTo, err := l.writeBatchLocked(b, cfg, nowMs)
+	if err != nil {
+		return AppendResult{}, 0, err
+	}
+	if _, err := l.epochs.assign(info.LeaderEpoch, res.FirstOffset); err != nil {
+		l.failed = storageErr("write", l.epochs.path, err)
+		return AppendResult{}, 0, l.failed
+	}
+	chk.commit()
+	l.producers.mapEndOffset = l.logEndOffset
+	res.LogStartOffset = l.logStartOffset
+	if l.logEndOffset-l.recoveryPoint >= cfg.FlushMessages {
+		flushTo = l.logEndOffset
+	}
+	return res, flushTo, nil
+}
+
+func (l *Log) appendReplicatedLocked(batches []inBatch, cfg Config) (AppendResult, int64, error) {
+	first := batches[0].hdr
+	if first.BaseOffset < l.logEndOffset {
+		return AppendResult{}, 0, fmt.Errorf("%w: first offset %d in append to %s is below the log end offset %d",
+			ErrUnexpectedAppendOffset, first.BaseOffset, l.name(), l.logEndOffset)
+	}
+	nowMs := l.nowMs()
+	chk := l.producers.checker(false, false)
+	var flushTo int64
+	epochsChanged := false
+	for i := range batches {
+		b := &batches[i]
+		if b.hdr.ProducerID >= 0 {
+			if err := chk.add(producerBatchOf(b.hdr)); err != nil {
+				return AppendResult{}, 0, err
+			}
+		}
+		f, err := l.writeBatchLocked(b, cfg, nowMs)
+		if err != nil {
+			return AppendResult{}, 0, err
+		}
+		flushTo = max(flushTo, f)
+		if l.epochs.assignNoWrite(b.hdr.PartitionLeaderEpoch, b.hdr.BaseOffset) {
+			epochsChanged = true
+		}
+	}
+	if epochsChanged {
+		if err := l.epochs.write(); err != nil {
+			l.failed = storageErr("write", l.epochs.path, err)
+			return AppendResult{}, 0, l.failed
+		}
+	}
+	chk.commit()
+	l.producers.mapEndOffset = l.logEndOffset
+	if l.logEndOffset-l.recoveryPoint >= cfg.FlushMessages {
+		flushTo = l.logEndOffset
+	}
+	return AppendResult{
+		FirstOffset: first.BaseOffset, LastOffset: batches[len(batches)-1].hdr.LastOffset(),
+		LogAppendTime: -1, LogStartOffset: l.logStartOffset,
+	}, flushTo, nil
+}
+
+// writeBatchLocked rolls if the active segment cannot take the batch and
+// writes it, moving the log end offset. It returns the offset up to which a
+// flush is due after a roll (0 for none).
+func (l *Log) writeBatchLocked(b *inBatch, cfg Config, nowMs int64) (int64, error) {
+	size := int64(len(b.raw))
+	if size > cfg.SegmentBytes {
+		return 0, invalid(ErrRecordListTooLarge, "message batch size is %d bytes in append to partition %s, which exceeds the maximum configured segment size of %d",
+			size, l.name(), cfg.SegmentBytes)
+	}
+	var flushTo int64
+	if l.active().shouldRoll(cfg, size, b.maxTimestamp, b.hdr.LastOffset(), nowMs) {
+		if err := l.rollLocked(b.hdr.BaseOffset, cfg, nowMs); err != nil {
+			l.failed = err
+			return 0, err
+		}
+		flushTo = b.hdr.BaseOffset
+	}
+	seg := l.active()
+	if err := seg.append(b.raw, []appendedBatch{{size: size, lastOffset: b.hdr.LastOffset(), maxTimestamp: b.maxTimestamp}}, cfg.IndexIntervalBytes); err != nil {
+		if !errors.Is(err, ErrKafkaStorage) {
+			err = storageErr("append", seg.path(logSuffix), err)
+		}
+		l.failed = err
+		return 0, err
+	}
+	l.logEndOffset = b.hdr.LastOffset() + 1
+	return flushTo, nil
+}
+
+// rollLocked closes the active segment for appends and starts a new one at
+// base, writing a producer snapshot named after it (reference 11.1). An
+// empty active segment is replaced instead of kept.
+func (l *Log) rollLocked(base int64, cfg Config, nowMs int64) error {
+	old := l.active()
+	if base < l.logEndOffset {
+		base = l.logEndOffset
+	}
+	if old.base == base {
+		return nil
+	}
+	if old.size == 0 {
+		if err := old.remove(); err != nil {
+			return storageErr("delete segment", old.path(logSuffix), err)
+		}
+		l.segments = l.segments[:len(l.segments)-1]
+	} else if err := old.deactivate(false); err != nil {
+		return storageErr("roll", old.path(logSuffix), err)
+	}
+	s, err := createSegment(l.dir, base, cfg, nowMs, l.jitter(cfg))
+	if err != nil {
+		return err
+	}
+	l.segments = append(l.segments, s)
+	l.producers.mapEndOffset = base
+	if err := l.writeSnapshotLocked(base); err != nil {
+		return err
+	}
+	l.logger.Debug("rolled segment", "offset", base, "previous", old.base, "previous_size", old.size)
+	return nil
+}
+
+// setMaxTimestamp rewrites a v2 batch's MaxTimestamp and its CRC, as
+// Kafka's setMaxTimestamp does when the producer's value is not the true
+// maximum of the record timestamps.
+func setMaxTimestamp(b []byte, ts int64) {
+	for i := 0; i < 8; i++ {
+		b[35+i] = byte(ts >> (56 - 8*i))
+	}
+	crc := record.ComputeCRC(b)
+	b[17], b[18], b[19], b[20] = byte(crc>>24), byte(crc>>16), byte(crc>>8), byte(crc)
+}

@@ -1,0 +1,684 @@
+package log
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options carries what a partition log needs besides its config: where it
+// left off (from the log directory's checkpoints) and its environment.
+type Options struct {
+	// Logger receives the log's messages; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// RecoveryPoint is the offset below which the log is known to be on
+	// disk (recovery-point-offset-checkpoint). After an unclean shutdown
+	// every segment holding offsets at or above it is re-validated; 0
+	// re-validates everything.
+	RecoveryPoint int64
+	// LogStartOffset is the checkpointed log start offset
+	// (log-start-offset-checkpoint); the first segment's base offset is
+	// used when it is larger.
+	LogStartOffset int64
+	// HighWatermark is the checkpointed high watermark
+	// (replication-offset-checkpoint), clamped to the log.
+	HighWatermark int64
+	// CleanShutdown says the log directory had a .kafka_cleanshutdown
+	// marker: indexes and the tail of the log are trusted and no recovery
+	// is done.
+	CleanShutdown bool
+	// TopicID, when not zero, is written to partition.metadata if the file
+	// is missing and must match it otherwise (ErrInconsistentTopicID).
+	TopicID [16]byte
+}
+
+// AppendInfo says who is appending.
+type AppendInfo struct {
+	// LeaderEpoch is stamped into client batches as their partition leader
+	// epoch.
+	LeaderEpoch int32
+	// Replicated marks a follower append: batches keep the offsets and
+	// epochs the leader gave them and are only checked for integrity.
+	Replicated bool
+	// Coordinator marks an append written by the broker itself (group
+	// coordinator, transaction markers): control batches are allowed and
+	// producer sequences are not checked, only epochs.
+	Coordinator bool
+}
+
+// AppendResult describes a successful append.
+type AppendResult struct {
+	FirstOffset    int64
+	LastOffset     int64
+	LogAppendTime  int64 // the broker time stamped on the batch, -1 for CreateTime topics
+	LogStartOffset int64
+	// Duplicate is set when the batch is a retry of one of the producer's
+	// last five batches: nothing was written and the offsets are those the
+	// original append got, which the broker returns as a success.
+	Duplicate bool
+}
+
+// SegmentInfo describes one segment, for DescribeLogDirs and tests.
+type SegmentInfo struct {
+	BaseOffset       int64
+	Size             int64
+	LargestTimestamp int64
+	Path             string
+}
+
+// LoadStats says what opening the log had to do. A clean start shows
+// CleanShutdown true and zero recovered segments.
+type LoadStats struct {
+	CleanShutdown           bool
+	Segments                int
+	RecoveredSegments       int   // segments re-read batch by batch
+	RecoveredBytes          int64 // bytes validated while recovering
+	TruncatedBytes          int64 // invalid or torn bytes cut off
+	DeletedSegments         int   // segments after a truncation point, dropped
+	ProducerSnapshotOffset  int64 // snapshot the producer state started from, -1 for none
+	ProducerBatchesReplayed int
+	Duration                time.Duration
+}
+
+// Log is one partition's log in Kafka's layout: a directory of segments
+// with their indexes, producer snapshots, the leader epoch checkpoint and
+// partition.metadata. It is safe for concurrent use.
+type Log struct {
+	dir       string
+	topic     string
+	partition int32
+	logger    *slog.Logger
+	now       func() time.Time
+	cfg       atomic.Pointer[Config]
+
+	// flushMu serializes flushes; it is taken before mu and never while
+	// holding it.
+	flushMu sync.Mutex
+
+	mu             sync.RWMutex
+	topicID        [16]byte
+	segments       []*segment // by base offset; the last one is active
+	logStartOffset int64
+	logEndOffset   int64
+	highWatermark  int64
+	recoveryPoint  int64
+	lastFlushMs    int64
+	truncations    int64 // bumped by every truncation, so a flush racing one does not move the recovery point
+	epochs         *epochCache
+	producers      *producerStateManager
+	decoders       sync.Pool // *record.Decoder, reused across appends
+	stats          LoadStats
+	closed         bool
+	failed         error // set after an I/O error that left the log inconsistent
+}
+
+// Open opens or creates the log of topic-partition in dir, the partition
+// directory itself (<log.dir>/<topic>-<partition>), recovering it if the
+// previous shutdown was not clean.
+func Open(dir string, topic string, partition int32, cfg Config, opts Options) (*Log, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("open log %s: %w", dir, err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	l := &Log{
+		dir: dir, topic: topic, partition: partition,
+		logger:    opts.Logger.With("topic", topic, "partition", partition),
+		now:       opts.Now,
+		producers: newProducerStateManager(),
+	}
+	l.cfg.Store(&cfg)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open log %s: %w", dir, err)
+	}
+	if err := l.initTopicID(opts.TopicID); err != nil {
+		return nil, fmt.Errorf("open log %s: %w", dir, err)
+	}
+	epochs, err := loadEpochCache(filepath.Join(dir, LeaderEpochCheckpointFile))
+	if err != nil {
+		return nil, fmt.Errorf("open log %s: %w", dir, err)
+	}
+	l.epochs = epochs
+	if err := l.load(opts); err != nil {
+		l.closeFiles()
+		return nil, fmt.Errorf("open log %s: %w", dir, err)
+	}
+	return l, nil
+}
+
+func (l *Log) initTopicID(want [16]byte) error {
+	p := filepath.Join(l.dir, PartitionMetadataFile)
+	b, err := os.ReadFile(p)
+	switch {
+	case err == nil:
+		id, err := DecodePartitionMetadata(b)
+		if err != nil {
+			return err
+		}
+		if want != ([16]byte{}) && id != want {
+			return fmt.Errorf("%w: %s holds topic id %s, expected %s", ErrInconsistentTopicID, p, FormatUUID(id), FormatUUID(want))
+		}
+		l.topicID = id
+		return nil
+	case errors.Is(err, os.ErrNotExist):
+		if want == ([16]byte{}) {
+			return nil
+		}
+		l.topicID = want
+		return writeFileAtomic(p, EncodePartitionMetadata(want))
+	default:
+		return err
+	}
+}
+
+func (l *Log) config() Config { return *l.cfg.Load() }
+
+func (l *Log) nowMs() int64 { return l.now().UnixMilli() }
+
+// jitter picks a segment's roll jitter as Kafka does: uniformly below
+// min(segment.jitter.ms, segment.ms).
+func (l *Log) jitter(cfg Config) int64 {
+	bound := min(cfg.SegmentJitterMs, cfg.SegmentMs)
+	if bound <= 0 {
+		return 0
+	}
+	return rand.Int64N(bound)
+}
+
+// Dir returns the partition directory.
+func (l *Log) Dir() string {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.dir
+}
+
+// Topic returns the topic name.
+func (l *Log) Topic() string { return l.topic }
+
+// Partition returns the partition number.
+func (l *Log) Partition() int32 { return l.partition }
+
+// TopicID returns the topic id from partition.metadata (zero if none).
+func (l *Log) TopicID() [16]byte {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.topicID
+}
+
+// SetTopicID records the topic id in partition.metadata if the log has
+// none yet; a different existing id is ErrInconsistentTopicID.
+func (l *Log) SetTopicID(id [16]byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.topicID == id {
+		return nil
+	}
+	if l.topicID != ([16]byte{}) {
+		return fmt.Errorf("%w: log holds %s, expected %s", ErrInconsistentTopicID, FormatUUID(l.topicID), FormatUUID(id))
+	}
+	if err := writeFileAtomic(filepath.Join(l.dir, PartitionMetadataFile), EncodePartitionMetadata(id)); err != nil {
+		return storageErr("write", PartitionMetadataFile, err)
+	}
+	l.topicID = id
+	return nil
+}
+
+// LogStartOffset is the first offset a consumer may read.
+func (l *Log) LogStartOffset() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.logStartOffset
+}
+
+// LogEndOffset is the offset the next appended record will get.
+func (l *Log) LogEndOffset() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.logEndOffset
+}
+
+// HighWatermark is the offset below which records are committed.
+func (l *Log) HighWatermark() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.highWatermark
+}
+
+// SetHighWatermark moves the high watermark, clamped to
+// [LogStartOffset, LogEndOffset] as Kafka's updateHighWatermark does. The
+// replica layer calls it; a single replica sets it to LogEndOffset after
+// each append.
+func (l *Log) SetHighWatermark(hw int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.highWatermark = min(max(hw, l.logStartOffset), l.logEndOffset)
+}
+
+// LastStableOffset is the high watermark lowered to the start of the
+// oldest open transaction, the bound for read_committed consumers.
+func (l *Log) LastStableOffset() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.lastStableOffsetLocked()
+}
+
+func (l *Log) lastStableOffsetLocked() int64 {
+	lso := l.highWatermark
+	if f := l.producers.firstUnstableOffset(); f >= 0 && f < lso {
+		lso = max(f, l.logStartOffset)
+	}
+	return lso
+}
+
+// RecoveryPoint is the offset below which everything has been fsynced.
+func (l *Log) RecoveryPoint() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.recoveryPoint
+}
+
+// LoadStats reports what Open had to do.
+func (l *Log) LoadStats() LoadStats {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.stats
+}
+
+// Config returns the current config.
+func (l *Log) Config() Config { return l.config() }
+
+// SetConfig replaces the config; it applies from the next append, roll or
+// retention pass. An invalid config is rejected and the old one kept.
+func (l *Log) SetConfig(cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("set config of %s: %w", l.name(), err)
+	}
+	l.cfg.Store(&cfg)
+	return nil
+}
+
+func (l *Log) name() string { return l.topic + "-" + strconv.Itoa(int(l.partition)) }
+
+// Size is the total size of the segment files in bytes.
+func (l *Log) Size() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.sizeLocked()
+}
+
+func (l *Log) sizeLocked() int64 {
+	var n int64
+	for _, s := range l.segments {
+		n += s.size
+	}
+	return n
+}
+
+// Segments describes the segments, oldest first.
+func (l *Log) Segments() []SegmentInfo {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := make([]SegmentInfo, len(l.segments))
+	for i, s := range l.segments {
+		out[i] = SegmentInfo{BaseOffset: s.base, Size: s.size, LargestTimestamp: s.largestTimestamp(), Path: s.path(logSuffix)}
+	}
+	return out
+}
+
+// LeaderEpochs returns the leader epoch cache entries.
+func (l *Log) LeaderEpochs() []EpochEntry {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.epochs.snapshot()
+}
+
+// LatestEpoch returns the newest leader epoch in the cache.
+func (l *Log) LatestEpoch() (int32, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	e, ok := l.epochs.latest()
+	return e.Epoch, ok
+}
+
+// AssignEpochStartOffset records that leader epoch epoch starts at
+// startOffset. A new leader calls it with its log end offset when it takes
+// over, before appending, as Kafka's Partition.makeLeader does.
+func (l *Log) AssignEpochStartOffset(epoch int32, startOffset int64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.usableLocked(); err != nil {
+		return err
+	}
+	if _, err := l.epochs.assign(epoch, startOffset); err != nil {
+		return storageErr("assign epoch", l.epochs.path, err)
+	}
+	return nil
+}
+
+// EndOffsetForEpoch answers OffsetForLeaderEpoch (KIP-101/279): the largest
+// known epoch at most epoch and the offset where the epoch after it
+// starts, or the log end offset for the latest epoch; (-1, -1) when
+// unknown.
+func (l *Log) EndOffsetForEpoch(epoch int32) (leaderEpoch int32, endOffset int64) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.epochs.endOffsetFor(epoch, l.logEndOffset)
+}
+
+// ProducerState describes an idempotent or transactional producer known to
+// this partition, for DescribeProducers.
+func (l *Log) ProducerState(pid int64) (ProducerState, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.producers.describe(pid)
+}
+
+// Producers lists the producers known to this partition.
+func (l *Log) Producers() []ProducerState {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := make([]ProducerState, 0, len(l.producers.producers))
+	for pid := range l.producers.producers {
+		s, _ := l.producers.describe(pid)
+		out = append(out, s)
+	}
+	return out
+}
+
+// RemoveExpiredProducers drops the state of producers idle for longer than
+// producer.id.expiration.ms and returns how many were dropped.
+func (l *Log) RemoveExpiredProducers(now time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return 0
+	}
+	return l.producers.removeExpired(now.UnixMilli(), l.config().ProducerIDExpirationMs)
+}
+
+func (l *Log) usableLocked() error {
+	if l.closed {
+		return fmt.Errorf("%s: %w", l.name(), ErrClosed)
+	}
+	if l.failed != nil {
+		return fmt.Errorf("%s: %w", l.name(), l.failed)
+	}
+	return nil
+}
+
+func (l *Log) active() *segment { return l.segments[len(l.segments)-1] }
+
+// segmentEnd returns the offset bound of segment i: the next segment's base
+// or, for the active one, the log end offset.
+func (l *Log) segmentEnd(i int) int64 {
+	if i+1 < len(l.segments) {
+		return l.segments[i+1].base
+	}
+	return l.logEndOffset
+}
+
+// floorSegment returns the index of the last segment whose base offset is
+// at most offset, or -1.
+func (l *Log) floorSegment(offset int64) int {
+	lo, hi := 0, len(l.segments)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if l.segments[m].base <= offset {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo - 1
+}
+
+// Flush fsyncs everything written so far and moves the recovery point to
+// the log end offset.
+func (l *Log) Flush() error {
+	l.mu.RLock()
+	leo := l.logEndOffset
+	l.mu.RUnlock()
+	return l.flushUpTo(leo)
+}
+
+// maybeFlushByTime flushes when flush.ms has passed since the last flush.
+func (l *Log) maybeFlushByTime(now time.Time) error {
+	l.mu.RLock()
+	due := !l.closed && now.UnixMilli()-l.lastFlushMs >= l.config().FlushMs && l.logEndOffset > l.recoveryPoint
+	l.mu.RUnlock()
+	if !due {
+		return nil
+	}
+	return l.Flush()
+}
+
+// flushUpTo fsyncs the segments holding offsets below offset (and the
+// producer snapshots and directory entries that go with them), then moves
+// the recovery point. The fsyncs run without the log lock.
+func (l *Log) flushUpTo(offset int64) error {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
+
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return nil
+	}
+	rp, gen := l.recoveryPoint, l.truncations
+	var segs []*segment
+	for i, s := range l.segments {
+		if s.base < offset && l.segmentEnd(i) >= rp {
+			s.file.acquire()
+			segs = append(segs, s)
+		}
+	}
+	l.mu.RUnlock()
+
+	var err error
+	for _, s := range segs {
+		if err == nil {
+			if ferr := s.flush(); ferr != nil {
+				err = storageErr("flush", s.path(logSuffix), ferr)
+			}
+		}
+		s.file.release()
+	}
+	if err == nil {
+		err = l.syncSnapshots(rp, offset)
+	}
+	if err == nil {
+		if serr := syncDir(l.dir); serr != nil {
+			err = storageErr("flush", l.dir, serr)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	if l.truncations == gen && offset > l.recoveryPoint {
+		l.recoveryPoint = min(offset, l.logEndOffset)
+	}
+	l.lastFlushMs = l.nowMs()
+	l.mu.Unlock()
+	return nil
+}
+
+// syncSnapshots fsyncs the producer snapshots named in [from, to].
+func (l *Log) syncSnapshots(from, to int64) error {
+	offs, err := listSnapshots(l.dir)
+	if err != nil {
+		return storageErr("list snapshots", l.dir, err)
+	}
+	for _, o := range offs {
+		if o >= from && o <= to {
+			if err := syncPath(snapshotPath(l.dir, o)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return storageErr("flush", snapshotPath(l.dir, o), err)
+			}
+		}
+	}
+	return nil
+}
+
+// Close shuts the log down cleanly: a producer snapshot at the log end
+// offset, every segment fsynced, the active segment's indexes given their
+// final entry and trimmed, the recovery point moved to the end. Reads
+// already handed out stay valid until released.
+func (l *Log) Close() error {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	var errs []error
+	if l.failed == nil {
+		if err := l.writeSnapshotLocked(l.logEndOffset); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for i, s := range l.segments {
+		last := i == len(l.segments)-1
+		if l.failed == nil && (last || l.segmentEnd(i) > l.recoveryPoint) {
+			if err := s.flush(); err != nil {
+				errs = append(errs, storageErr("flush", s.path(logSuffix), err))
+			}
+		}
+		if err := s.close(last && l.failed == nil); err != nil {
+			errs = append(errs, storageErr("close", s.path(logSuffix), err))
+		}
+	}
+	if err := l.syncSnapshots(l.recoveryPoint, l.logEndOffset); err != nil {
+		errs = append(errs, err)
+	}
+	if err := syncDir(l.dir); err != nil {
+		errs = append(errs, storageErr("flush", l.dir, err))
+	}
+	if len(errs) == 0 && l.failed == nil {
+		l.recoveryPoint = l.logEndOffset
+	}
+	l.segments = nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close %s: %w", l.name(), err)
+	}
+	return nil
+}
+
+// closeFiles releases every file without flushing, as a process crash
+// would; Open uses it to clean up after a failed load and tests use it to
+// simulate a crash.
+func (l *Log) closeFiles() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	for _, s := range l.segments {
+		s.close(false)
+	}
+	l.segments = nil
+}
+
+// Delete closes the log and removes its directory: it is first renamed to
+// <dir>.<uuid>-delete (so a crash mid-way leaves a name the manager finishes
+// deleting at the next start), then removed. Reads already handed out stay
+// valid until released.
+func (l *Log) Delete() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.closed = true
+		for _, s := range l.segments {
+			s.close(false)
+		}
+		l.segments = nil
+	}
+	id := NewUUID()
+	target := fmt.Sprintf("%s.%x%s", l.dir, id[:], deleteDirSuffix)
+	if err := os.Rename(l.dir, target); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("delete %s: %w", l.name(), err)
+	}
+	if err := syncDir(filepath.Dir(l.dir)); err != nil {
+		l.logger.Warn("sync parent directory after rename", "err", err)
+	}
+	if err := os.RemoveAll(target); err != nil {
+		return fmt.Errorf("delete %s: %w", l.name(), err)
+	}
+	l.dir = target
+	return nil
+}
+
+// deleteDirSuffix marks a partition directory scheduled for deletion.
+const deleteDirSuffix = "-delete"
+
+// snapshotPath names the producer snapshot for offset.
+func snapshotPath(dir string, offset int64) string {
+	return filepath.Join(dir, fileName(offset, snapshotSuffix))
+}
+
+// listSnapshots returns the offsets of the producer snapshot files in dir,
+// ascending.
+func listSnapshots(dir string) ([]int64, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, e := range ents {
+		if off, ok := parseOffsetName(e.Name(), snapshotSuffix); ok {
+			out = append(out, off)
+		}
+	}
+	return out, nil // ReadDir sorts by name and names are zero padded
+}
+
+// parseOffsetName parses "<20 digits><suffix>".
+func parseOffsetName(name, suffix string) (int64, bool) {
+	if len(name) != 20+len(suffix) || name[20:] != suffix {
+		return 0, false
+	}
+	off, err := strconv.ParseInt(name[:20], 10, 64)
+	if err != nil || off < 0 {
+		return 0, false
+	}
+	return off, true
+}
+
+// writeSnapshotLocked writes the producer state as <offset>.snapshot. The
+// file is not fsynced here: flushes and Close do that, and a torn snapshot
+// is detected by its CRC and ignored at load.
+func (l *Log) writeSnapshotLocked(offset int64) error {
+	p := snapshotPath(l.dir, offset)
+	if err := os.WriteFile(p, EncodeProducerSnapshot(l.producers.snapshotEntries()), 0o644); err != nil {
+		return storageErr("write snapshot", p, err)
+	}
+	return nil
+}
+
+// deleteSnapshotsOutside removes snapshots named below from or above to.
+func (l *Log) deleteSnapshotsOutside(from, to int64) {
+	offs, err := listSnapshots(l.dir)
+	if err != nil {
+		return
+	}
+	for _, o := range offs {
+		if o < from || o > to {
+			os.Remove(snapshotPath(l.dir, o))
+		}
+	}
+}
