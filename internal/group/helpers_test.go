@@ -508,6 +508,10 @@ type fetched struct {
 }
 
 func (f *fixture) fetch(version int16, group string, tps []topicPartition, requireStable bool) (int16, map[topicPartition]fetched) {
+	f.t.Helper()
+	if version >= 8 {
+		f.t.Fatalf("fetch helper is for OffsetFetch v0-v7")
+	}
 	req := kmsg.NewPtrOffsetFetchRequest()
 	req.Version = version
 	req.RequireStable = requireStable
@@ -537,7 +541,11 @@ func (f *fixture) fetch(version int16, group string, tps []topicPartition, requi
 			if p.Metadata != nil {
 				md = *p.Metadata
 			}
-			out[topicPartition{t.Topic, p.Partition}] = fetched{p.Offset, p.LeaderEpoch, md, p.ErrorCode}
+			epoch := p.LeaderEpoch
+			if version < 5 {
+				epoch = -1 // not on the wire before v5
+			}
+			out[topicPartition{t.Topic, p.Partition}] = fetched{p.Offset, epoch, md, p.ErrorCode}
 		}
 	}
 	return resp.ErrorCode, out
