@@ -4,6 +4,11 @@ package server
 // range and its handler. ApiVersions is built from this table.
 func newAPITable() map[int16]api {
 	return map[int16]api{
+		3:  {min: 0, max: 12, handle: typed(handleMetadata)},
 		18: {min: 0, max: 4, handle: typed(handleApiVersions)},
+		19: {min: 0, max: 7, handle: typed(handleCreateTopics)},
+		20: {min: 0, max: 6, handle: typed(handleDeleteTopics)},
+		37: {min: 0, max: 3, handle: typed(handleCreatePartitions)},
+		60: {min: 0, max: 1, handle: typed(handleDescribeCluster)},
 	}
 }

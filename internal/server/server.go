@@ -18,6 +18,9 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/kafkakit/kafkakit/internal/metadata"
+	"github.com/kafkakit/kafkakit/internal/replica"
 )
 
 // Listener is one configured listener (listeners / advertised.listeners).
@@ -55,6 +58,41 @@ type Config struct {
 	SocketRequestMaxBytes int32
 	ConnectionsMaxIdle    time.Duration
 	Logger                *slog.Logger
+
+	// Meta is the cluster metadata (image and controller).
+	Meta *metadata.Node
+	// Replicas are the partition replicas this broker hosts.
+	Replicas *replica.Manager
+	// Settings returns the broker configs handlers consult per request;
+	// they may change at run time (dynamic configs).
+	Settings func() Settings
+	// DescribeTopicConfigs returns a topic's effective configs given its
+	// overrides (for CreateTopics v5+); nil leaves them out.
+	DescribeTopicConfigs func(topic string, overrides map[string]string) []ConfigEntry
+}
+
+// ConfigEntry is one described config value.
+type ConfigEntry struct {
+	Name      string
+	Value     *string
+	ReadOnly  bool
+	Source    int8 // Kafka's ConfigSource id
+	Sensitive bool
+}
+
+// Settings are broker configs the request handlers read.
+type Settings struct {
+	AutoCreateTopics         bool  // auto.create.topics.enable
+	NumPartitions            int32 // num.partitions
+	DefaultReplicationFactor int16 // default.replication.factor
+	DeleteTopicEnable        bool  // delete.topic.enable
+}
+
+func (s *Server) settings() Settings {
+	if s.cfg.Settings == nil {
+		return Settings{AutoCreateTopics: true, NumPartitions: 1, DefaultReplicationFactor: 1, DeleteTopicEnable: true}
+	}
+	return s.cfg.Settings()
 }
 
 // bound returns the address a listener is bound to (useful with port 0).

@@ -1,0 +1,380 @@
+// Package broker assembles a kafka-server node from the engine packages:
+// it parses the configuration, opens the log directories and the metadata
+// quorum, registers the broker, follows metadata images with the replica
+// manager, and serves clients through internal/server. It owns start-up
+// order and clean shutdown; cmd/kafka-server is a thin wrapper over it.
+package broker
+
+import (
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kafkakit/kafkakit/internal/config"
+	"github.com/kafkakit/kafkakit/internal/log"
+	"github.com/kafkakit/kafkakit/internal/metadata"
+	"github.com/kafkakit/kafkakit/internal/replica"
+	"github.com/kafkakit/kafkakit/internal/server"
+)
+
+// EmbeddedDefaults are the properties a broker started without a
+// properties file runs with: a single node that is its own controller,
+// listening on localhost:9092 with its data in /tmp/kafka-logs.
+var EmbeddedDefaults = []string{
+	"node.id=1",
+	"process.roles=broker,controller",
+	"listeners=PLAINTEXT://localhost:9092",
+	"log.dirs=/tmp/kafka-logs",
+	"num.partitions=1",
+	"auto.create.topics.enable=true",
+}
+
+// Options say how to start a broker.
+type Options struct {
+	// PropertiesFile is server.properties; "" uses EmbeddedDefaults.
+	PropertiesFile string
+	// Overrides are --override key=value pairs, applied last.
+	Overrides []string
+	Logger    *slog.Logger
+}
+
+// Broker is a running kafka-server node.
+type Broker struct {
+	logger *slog.Logger
+	layers atomic.Pointer[config.Layers]
+	static config.Layers
+	nodeID int32
+
+	logs     *log.Manager
+	meta     *metadata.Node
+	replicas *replica.Manager
+	srv      *server.Server
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	bg     sync.WaitGroup
+	unsub  func()
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start starts a broker and returns once it serves clients.
+func Start(opts Options) (b *Broker, err error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	overrides := opts.Overrides
+	if opts.PropertiesFile == "" {
+		overrides = append(append([]string{}, EmbeddedDefaults...), overrides...)
+	}
+	static, warnings, err := config.ParseServerProperties(opts.PropertiesFile, overrides)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		logger.Warn("ignoring config", "warning", w.String())
+	}
+	b = &Broker{logger: logger, static: static, nodeID: static.NodeID()}
+	b.layers.Store(&static)
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	defer func() {
+		if err != nil {
+			b.abort()
+		}
+	}()
+	start := time.Now()
+
+	listeners, err := static.Listeners()
+	if err != nil {
+		return nil, err
+	}
+	advertised, err := static.AdvertisedListeners()
+	if err != nil {
+		return nil, err
+	}
+	controllerNames := map[string]bool{}
+	for _, n := range static.ControllerListenerNames() {
+		controllerNames[n] = true
+	}
+
+	b.logs, err = log.OpenManager(static.LogDirs(), log.ManagerOptions{
+		NodeID:    b.nodeID,
+		Logger:    logger.With("component", "log"),
+		ConfigFor: func(topic string) log.Config { return logConfig(b.layers.Load().DefaultTopic()) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("log directories loaded", "dirs", static.LogDirs(), "cluster_id", b.logs.ClusterID(),
+		"clean_shutdown", b.logs.CleanShutdown())
+
+	metaDir := static.MetadataLogDir()
+	b.meta, err = metadata.Open(metadata.Config{
+		NodeID:    b.nodeID,
+		Dir:       metaDir,
+		ClusterID: b.logs.ClusterID(),
+		Logger:    logger.With("component", "metadata"),
+		Controller: metadata.ControllerConfig{
+			DefaultNumPartitions:     static.Int32("num.partitions"),
+			DefaultReplicationFactor: int16(static.Int32("default.replication.factor")),
+			ValidateConfigs:          b.validateConfigs,
+			UncleanLeaderElection: func(img *metadata.Image, topic string) bool {
+				return b.topicConfig(img, topic).Log().UncleanLeaderElectionEnable
+			},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open metadata: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := b.meta.WaitReady(ctx); err != nil {
+		return nil, fmt.Errorf("metadata quorum not ready: %w", err)
+	}
+
+	b.replicas = replica.NewManager(replica.Config{
+		NodeID: b.nodeID,
+		Logs:   b.logs,
+		LogConfig: func(img *metadata.Image, topic string) log.Config {
+			return logConfig(b.topicConfig(img, topic))
+		},
+		MinInsyncReplicas: func(img *metadata.Image, topic string) int {
+			return int(b.topicConfig(img, topic).Log().MinInSyncReplicas)
+		},
+		Logger: logger.With("component", "replica"),
+	})
+	current, unsub := b.meta.Subscribe(func(prev, next *metadata.Image) { b.onImage(prev, next) })
+	b.unsub = unsub
+	b.onImage(nil, current)
+	b.replicas.DeleteStrays(current)
+
+	// Register this incarnation and take part in the cluster.
+	var endpoints []metadata.Endpoint
+	for _, l := range advertised {
+		if controllerNames[l.Listener] {
+			continue
+		}
+		endpoints = append(endpoints, metadata.Endpoint{Name: l.Listener, Host: l.Host, Port: int32(l.Port), SecurityProtocol: securityProtocolID(l.SecurityProtocol)})
+	}
+	var incarnation metadata.UUID
+	crand.Read(incarnation[:])
+	epoch, err := b.meta.Controller().RegisterBroker(ctx, metadata.BrokerRegistration{
+		ID: b.nodeID, IncarnationID: incarnation, ClusterID: b.logs.ClusterID(), Listeners: endpoints, Rack: static.Get("broker.rack"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register broker: %w", err)
+	}
+	if err := b.meta.Controller().UnfenceBroker(ctx, b.nodeID, epoch); err != nil {
+		return nil, fmt.Errorf("unfence broker: %w", err)
+	}
+
+	var serve []server.Listener
+	for _, l := range listeners {
+		if controllerNames[l.Listener] {
+			continue
+		}
+		serve = append(serve, server.Listener{Name: l.Listener, Host: l.Host, Port: l.Port, SecurityProtocol: l.SecurityProtocol})
+	}
+	b.srv = server.New(server.Config{
+		NodeID:                b.nodeID,
+		Listeners:             serve,
+		SocketRequestMaxBytes: static.Int32("socket.request.max.bytes"),
+		ConnectionsMaxIdle:    time.Duration(static.Int64("connections.max.idle.ms")) * time.Millisecond,
+		Logger:                logger.With("component", "server"),
+		Meta:                  b.meta,
+		Replicas:              b.replicas,
+		Settings:              b.settings,
+		DescribeTopicConfigs:  b.describeTopicConfigs,
+	})
+	if err := b.srv.Start(); err != nil {
+		return nil, err
+	}
+
+	b.bg.Add(1)
+	go func() {
+		defer b.bg.Done()
+		l := b.layers.Load()
+		b.logs.RunBackground(b.ctx,
+			time.Duration(l.Int64("log.retention.check.interval.ms"))*time.Millisecond,
+			time.Duration(l.Int64("log.flush.offset.checkpoint.interval.ms"))*time.Millisecond)
+	}()
+	logger.Info("kafka-server started", "node_id", b.nodeID, "cluster_id", b.logs.ClusterID(),
+		"listeners", listenerNames(serve), "startup", time.Since(start).Round(time.Millisecond))
+	return b, nil
+}
+
+// Addr returns the bound address of a client listener (useful with port 0).
+func (b *Broker) Addr(listener string) string { return b.srv.Addr(listener) }
+
+// ClusterID returns the cluster's id.
+func (b *Broker) ClusterID() string { return b.logs.ClusterID() }
+
+// onImage follows a new metadata image: partitions, leadership, dynamic
+// configs. It runs on the metadata apply goroutine.
+func (b *Broker) onImage(_, next *metadata.Image) {
+	b.refreshLayers(next)
+	if err := b.replicas.Apply(next); err != nil {
+		b.logger.Error("applying metadata to partitions", "err", err)
+	}
+}
+
+// refreshLayers publishes the dynamic broker configs of img.
+func (b *Broker) refreshLayers(img *metadata.Image) {
+	cur := b.layers.Load()
+	cluster := img.Configs[metadata.ConfigResource{Type: metadata.ConfigBroker, Name: ""}]
+	mine := img.Configs[metadata.ConfigResource{Type: metadata.ConfigBroker, Name: strconv.Itoa(int(b.nodeID))}]
+	if sameMap(cur.ClusterDynamic, cluster) && sameMap(cur.BrokerDynamic, mine) {
+		return
+	}
+	next := b.static.WithClusterDynamic(cluster).WithBrokerDynamic(mine)
+	b.layers.Store(&next)
+}
+
+func sameMap(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// topicConfig is a topic's effective config in img.
+func (b *Broker) topicConfig(img *metadata.Image, topic string) config.TopicConfig {
+	return b.layers.Load().Topic(img.Configs[metadata.ConfigResource{Type: metadata.ConfigTopic, Name: topic}])
+}
+
+func (b *Broker) validateConfigs(res metadata.ConfigResource, configs map[string]string) error {
+	switch res.Type {
+	case metadata.ConfigTopic:
+		return config.ValidateTopicConfigs(configs)
+	case metadata.ConfigBroker:
+		return config.ValidateBrokerDynamic(configs, res.Name != "")
+	}
+	return fmt.Errorf("unsupported resource type %s", res.Type)
+}
+
+func (b *Broker) settings() server.Settings {
+	l := b.layers.Load()
+	return server.Settings{
+		AutoCreateTopics:         l.Bool("auto.create.topics.enable"),
+		NumPartitions:            l.Int32("num.partitions"),
+		DefaultReplicationFactor: int16(l.Int32("default.replication.factor")),
+		DeleteTopicEnable:        l.Bool("delete.topic.enable"),
+	}
+}
+
+func (b *Broker) describeTopicConfigs(topic string, overrides map[string]string) []server.ConfigEntry {
+	entries := config.DescribeTopic(*b.layers.Load(), overrides, nil, false)
+	out := make([]server.ConfigEntry, 0, len(entries))
+	for _, e := range entries {
+		ce := server.ConfigEntry{Name: e.Name, ReadOnly: e.ReadOnly, Source: int8(e.Source), Sensitive: e.Sensitive}
+		if !e.Null {
+			v := e.Value
+			ce.Value = &v
+		}
+		out = append(out, ce)
+	}
+	return out
+}
+
+// logConfig maps a topic's effective settings onto the log's config.
+func logConfig(t config.TopicConfig) log.Config {
+	s := t.Log()
+	c := log.DefaultConfig()
+	c.SegmentBytes = int64(s.SegmentBytes)
+	c.SegmentMs = s.SegmentMs
+	c.SegmentJitterMs = s.SegmentJitterMs
+	c.SegmentIndexBytes = s.SegmentIndexBytes
+	c.IndexIntervalBytes = s.IndexIntervalBytes
+	c.RetentionMs = s.RetentionMs
+	c.RetentionBytes = s.RetentionBytes
+	c.MaxMessageBytes = s.MaxMessageBytes
+	c.MessageTimestampType = s.MessageTimestampType
+	c.MessageTimestampBeforeMaxMs = s.MessageTimestampBeforeMaxMs
+	c.MessageTimestampAfterMaxMs = s.MessageTimestampAfterMaxMs
+	c.FlushMessages = s.FlushMessages
+	c.FlushMs = s.FlushMs
+	c.FileDeleteDelayMs = s.FileDeleteDelayMs
+	c.CleanupPolicy = s.CleanupPolicy
+	c.Preallocate = s.Preallocate
+	return c
+}
+
+func securityProtocolID(p string) int16 {
+	switch p {
+	case "SSL":
+		return 1
+	case "SASL_PLAINTEXT":
+		return 2
+	case "SASL_SSL":
+		return 3
+	}
+	return 0
+}
+
+func listenerNames(ls []server.Listener) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.Name+"://"+l.Addr())
+	}
+	return out
+}
+
+// Close shuts the broker down cleanly: it stops accepting connections,
+// answers requests already received, stops background work, flushes every
+// log and writes the checkpoints and the clean-shutdown marker, so the next
+// start does no recovery.
+func (b *Broker) Close() error {
+	b.closeOnce.Do(func() {
+		b.logger.Info("shutting down")
+		if b.srv != nil {
+			b.srv.Close(10 * time.Second)
+		}
+		b.cancel()
+		b.bg.Wait()
+		if b.unsub != nil {
+			b.unsub()
+		}
+		var errs []error
+		if b.meta != nil {
+			errs = append(errs, b.meta.Close())
+		}
+		if b.logs != nil {
+			errs = append(errs, b.logs.Close())
+		}
+		b.closeErr = errors.Join(errs...)
+		b.logger.Info("shut down", "err", b.closeErr)
+	})
+	return b.closeErr
+}
+
+// abort releases what a failed Start opened, without a clean-shutdown
+// marker.
+func (b *Broker) abort() {
+	if b.srv != nil {
+		b.srv.Close(time.Second)
+	}
+	b.cancel()
+	b.bg.Wait()
+	if b.unsub != nil {
+		b.unsub()
+	}
+	if b.meta != nil {
+		b.meta.Close()
+	}
+	if b.logs != nil {
+		b.logs.Close()
+	}
+}
