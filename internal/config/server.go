@@ -139,10 +139,12 @@ func require(ok bool, name, msg string) error {
 // KafkaConfig enforces at construction (start-up, and every dynamic
 // change): node.id/broker.id agreement, derived roll and retention times,
 // log directories, cleaner memory, replica fetch timeouts, listeners and
-// the KRaft role settings. An empty process.roles is this project's
-// zero-set-up single node (a combined broker and controller without a
-// configured quorum); Kafka 3.9 would want ZooKeeper there. Errors unwrap
-// to ErrInvalidConfig.
+// the KRaft role settings. Two set-ups Kafka 3.9 would refuse are this
+// project's zero-set-up single node, a combined broker and controller that
+// is the only voter of its own quorum: an empty process.roles (Kafka would
+// want ZooKeeper), and process.roles=broker,controller with no voters, no
+// bootstrap controllers and no controller.listener.names (Kafka would want
+// a quorum). Errors unwrap to ErrInvalidConfig.
 func (l Layers) Validate() error {
 	v := l.view()
 	node, brokerID := v.value("node.id").i, v.value("broker.id").i
@@ -216,6 +218,18 @@ func (l Layers) Validate() error {
 	return nil
 }
 
+// singleNodeQuorum reports whether l describes a combined broker and
+// controller with no quorum configured at all: no voters, no bootstrap
+// controllers and no controller listener. Such a node is a one-voter
+// quorum of itself.
+func singleNodeQuorum(l Layers) bool {
+	roles := l.ProcessRoles()
+	return contains(roles, "broker") && contains(roles, "controller") &&
+		len(l.List("controller.quorum.voters")) == 0 &&
+		len(l.List("controller.quorum.bootstrap.servers")) == 0 &&
+		len(l.ControllerListenerNames()) == 0
+}
+
 // IsSetAnywhere reports whether name has an entry in a usable layer
 // (Kafka's originals.containsKey on the merged configuration).
 func (l Layers) IsSetAnywhere(name string) bool {
@@ -283,10 +297,10 @@ func (l Layers) validateListeners(roles []string, node int64) error {
 		}
 		sort.Slice(idList, func(i, j int) bool { a, _ := strconv.Atoi(idList[i]); b, _ := strconv.Atoi(idList[j]); return a < b })
 		voterSet := "Set(" + strings.Join(idList, ", ") + ")"
-		if len(voters) == 0 && len(l.List("controller.quorum.bootstrap.servers")) == 0 {
-			return configError("controller.quorum.voters", "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers.")
-		}
-		if hasRole("controller") {
+		if singleNodeQuorum(l) {
+			// Kafka would want voters and a controller listener; this node
+			// is its own only voter instead (see Validate).
+		} else if hasRole("controller") {
 			if err := require(len(voters) == 0 || voterIDs[node], "controller.quorum.voters", fmt.Sprintf(
 				"If process.roles contains the 'controller' role, the node id %d must be included in the set of voters controller.quorum.voters=%s", node, voterSet)); err != nil {
 				return err
