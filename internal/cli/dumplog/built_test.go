@@ -47,7 +47,7 @@ type builtBatch struct {
 	raw                          []byte
 }
 
-func (bb *builtBatch) encode(t *testing.T) {
+func (bb *builtBatch) encode(t testing.TB) {
 	t.Helper()
 	if bb.marker != nil {
 		bb.raw = record.AppendEndTxnMarkerBatch(nil, *bb.marker)
@@ -150,7 +150,7 @@ func (bb *builtBatch) expectedLines(position int) []string {
 
 // builtSegment encodes one batch per codec plus transaction markers, a
 // LogAppendTime batch and a delete-horizon batch.
-func builtSegment(t *testing.T) ([]*builtBatch, []byte) {
+func builtSegment(t testing.TB) ([]*builtBatch, []byte) {
 	t.Helper()
 	const ts = int64(1_700_000_000_000)
 	hdrs := []record.RecordHeader{{Key: []byte("h1"), Value: []byte("v")}, {Key: []byte("h2"), Value: nil}}
