@@ -1,7 +1,11 @@
 // Package cli holds the conventions every kafka-* tool shares: the streams a
-// command writes to, how errors become one line on stderr and an exit code,
-// --version, and shell completion. Each tool lives in its own package below
-// this one and exposes NewCommand; cmd/<tool>/main.go only calls Main.
+// command writes to, Kafka-compatible option parsing and usage text
+// (jopt-simple's layout and messages), how errors become a line on stderr (or
+// stdout, where Kafka prints them there) and an exit code, --version, shell
+// completion, Java properties files, log lines in Kafka's tools layout, and
+// the optional human/JSON printers. Each tool lives in its own package below
+// this one and exposes NewCommand and Main; cmd/<tool>/main.go only calls
+// Main.
 //
 // Nothing in this package or below it calls os.Exit: Main returns the code so
 // that tools can be run in-process by tests.
@@ -12,9 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kafkakit/kafkakit/internal/buildinfo"
 )
@@ -30,23 +38,32 @@ type IOStreams struct {
 // Exit codes, as Kafka's tools use them: 0 on success, 1 for anything else,
 // usage errors included.
 const (
-	ExitOK    = 0
+	ExitOK      = 0
 	ExitFailure = 1
 )
 
 // ExitError is an error that carries the exact text to print and the exit
-// code. Usage asks Main to print the command's usage after the message, as
-// Kafka's tools do for option errors.
+// code. Main prints Msg followed by a newline (as Java's println does, so a
+// Msg that ends in "\n" leaves an empty line, as Kafka's do).
 type ExitError struct {
-	Code  int
-	Msg   string
+	Code int
+	Msg  string
+	// Usage prints the option table after Msg, as Kafka's tools do for
+	// option errors.
 	Usage bool
 	// ToOut prints Msg on stdout instead of stderr (kafka-topics and
 	// kafka-consumer-groups print their runtime errors on stdout).
 	ToOut bool
+	// Detail, when set, is printed on stderr after Msg (the log line Kafka's
+	// tools write beside a message on stdout).
+	Detail string
+	// Err is the underlying error, if any, for errors.Is and errors.As.
+	Err error
 }
 
 func (e *ExitError) Error() string { return e.Msg }
+
+func (e *ExitError) Unwrap() error { return e.Err }
 
 // Errorf returns an ExitError with code 1 and the formatted message.
 func Errorf(format string, args ...any) error {
@@ -60,11 +77,13 @@ func UsageErrorf(format string, args ...any) error {
 
 // NewRoot returns a root command with the settings every tool shares:
 // silenced cobra errors and usage (Main prints them), --version printing the
-// build version on stdout, and a `completion` sub-command.
+// build version on stdout, --help, and a `completion` sub-command. Arguments
+// that are not options are accepted and ignored, as jopt-simple does.
 func NewRoot(use, short string, io IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:           use,
 		Short:         short,
+		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       buildinfo.String(),
@@ -79,6 +98,9 @@ func NewRoot(use, short string, io IOStreams) *cobra.Command {
 	cmd.Flags().SortFlags = false
 	cmd.Flags().Bool("version", false, "Display Kafka version.")
 	cmd.Flags().BoolP("help", "", false, "Print usage information.")
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &ExitError{Code: ExitFailure, Msg: FlagErrorText(err), Usage: true, Err: err}
+	})
 	cmd.AddCommand(newCompletion(cmd, io))
 	return cmd
 }
@@ -106,10 +128,12 @@ func newCompletion(root *cobra.Command, io IOStreams) *cobra.Command {
 }
 
 // Main runs cmd with args and returns the process exit code. Errors are
-// printed as one line (plus usage when the error asks for it); --help prints
-// usage on stderr and exits 1, as Kafka's tools do.
+// printed as one line (plus the option table when the error asks for it);
+// --help prints the description and option table on stderr and exits 1, as
+// Kafka's tools do. Arguments are first rewritten from jopt-simple's syntax
+// to pflag's (see NormalizeArgs).
 func Main(ctx context.Context, cmd *cobra.Command, args []string, io IOStreams) int {
-	cmd.SetArgs(args)
+	cmd.SetArgs(NormalizeArgs(cmd.Flags(), args))
 	cmd.SetIn(io.In)
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.ErrOut)
@@ -138,16 +162,19 @@ func Main(ctx context.Context, cmd *cobra.Command, args []string, io IOStreams) 
 			w = io.Out
 		}
 		if ee.Msg != "" {
-			fmt.Fprintln(w, strings.TrimRight(ee.Msg, "\n"))
+			fmt.Fprintln(w, ee.Msg)
+		}
+		if ee.Detail != "" {
+			fmt.Fprintln(io.ErrOut, strings.TrimRight(ee.Detail, "\n"))
 		}
 		if ee.Usage {
-			fmt.Fprint(io.ErrOut, Usage(cmd))
+			fmt.Fprint(io.ErrOut, UsageTable(cmd))
 		}
 		return ee.Code
 	}
-	// Flag parsing errors from cobra/pflag: Kafka prints the message and usage.
-	fmt.Fprintln(io.ErrOut, flagErrorText(err))
-	fmt.Fprint(io.ErrOut, Usage(cmd))
+	// Errors from cobra itself (sub-command arguments): message and usage.
+	fmt.Fprintln(io.ErrOut, FlagErrorText(err))
+	fmt.Fprint(io.ErrOut, UsageTable(cmd))
 	return ExitFailure
 }
 
@@ -156,18 +183,108 @@ func isSubcommandHelp(root *cobra.Command, args []string) bool {
 	return err == nil && c != root
 }
 
-// flagErrorText rewrites pflag's messages into jopt-simple's wording, which
+// FlagErrorText rewrites pflag's messages into jopt-simple's wording, which
 // scripts grepping Kafka's stderr expect.
-func flagErrorText(err error) string {
+func FlagErrorText(err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
 		return name + " is not a recognized option"
 	}
-	if name, ok := strings.CutPrefix(msg, "unknown shorthand flag: "); ok {
-		return name + " is not a recognized option"
+	if rest, ok := strings.CutPrefix(msg, "unknown shorthand flag: '"); ok {
+		if c, _, ok := strings.Cut(rest, "'"); ok {
+			return c + " is not a recognized option"
+		}
 	}
 	if rest, ok := strings.CutPrefix(msg, "flag needs an argument: --"); ok {
 		return "Option " + rest + " requires an argument"
 	}
+	if rest, ok := strings.CutPrefix(msg, "flag needs an argument: '"); ok {
+		if c, _, ok := strings.Cut(rest, "'"); ok {
+			return "Option " + c + " requires an argument"
+		}
+	}
 	return msg
+}
+
+// NormalizeArgs rewrites the option syntax jopt-simple accepts and pflag
+// does not: a long option with one dash ("-topic t", "-topic=t") becomes
+// "--topic", and an option whose argument is optional takes the next
+// argument when that does not look like an option ("--compression-codec
+// lz4"). Everything after "--" is left alone.
+func NormalizeArgs(fs *pflag.FlagSet, args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			out = append(out, args[i:]...)
+			break
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if fs.Lookup(name) != nil {
+				a = "-" + a
+			}
+		}
+		out = append(out, a)
+		if !strings.HasPrefix(a, "--") || strings.Contains(a, "=") {
+			continue
+		}
+		f := fs.Lookup(a[2:])
+		if f == nil || f.NoOptDefVal == "" || f.Value.Type() == "bool" {
+			continue
+		}
+		if i+1 < len(args) && !looksLikeOption(args[i+1]) {
+			out[len(out)-1] = a + "=" + args[i+1]
+			i++
+		}
+	}
+	return out
+}
+
+// looksLikeOption is jopt-simple's test: "-x…" and "--x…" are options, a
+// lone "-" is not.
+func looksLikeOption(a string) bool { return len(a) > 1 && a[0] == '-' }
+
+// Signal is the cause of a context cancelled by SignalContext.
+type Signal struct{ os.Signal }
+
+func (s Signal) Error() string { return "received " + s.String() }
+
+// ExitCode is what a JVM exits with when a signal stops it: 128 + number.
+func (s Signal) ExitCode() int {
+	if n, ok := s.Signal.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return ExitFailure
+}
+
+// SignalContext returns a context cancelled on SIGINT or SIGTERM, with a
+// Signal as its cause. Call stop to release the signal handler.
+func SignalContext() (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			cancel(Signal{s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(context.Canceled)
+	}
+}
+
+// SignalExitCode returns the exit code for a context cancelled by a signal,
+// and false when the context was not.
+func SignalExitCode(ctx context.Context) (int, bool) {
+	var s Signal
+	if errors.As(context.Cause(ctx), &s) {
+		return s.ExitCode(), true
+	}
+	return 0, false
 }

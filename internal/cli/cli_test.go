@@ -1,0 +1,219 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+func TestParseProperties(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    [][2]string
+		wantErr string
+	}{
+		{"empty", "", nil, ""},
+		{"separators", "a=1\nb:2\nc 3\nd\t=\t4\ne = = 5\n", [][2]string{{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}, {"e", "= 5"}}, ""},
+		{"comments and blanks", "# x=1\n  ! y=2\n\n   \nz=3", [][2]string{{"z", "3"}}, ""},
+		{"no value", "key\nkey2=\n", [][2]string{{"key", ""}, {"key2", ""}}, ""},
+		{"continuation", "k = a\\\n    b\\\n c\nnext=1", [][2]string{{"k", "abc"}, {"next", "1"}}, ""},
+		{"escaped backslash is not continuation", "k=a\\\\\nn=1", [][2]string{{"k", `a\`}, {"n", "1"}}, ""},
+		{"escapes", `k=\t\n\u0041\:\=x`, [][2]string{{"k", "\t\nA:=x"}}, ""},
+		{"escaped key separator", `a\=b=c`, [][2]string{{"a=b", "c"}}, ""},
+		{"crlf and cr", "a=1\r\nb=2\rc=3", [][2]string{{"a", "1"}, {"b", "2"}, {"c", "3"}}, ""},
+		{"later wins", "a=1\nb=2\na=3", [][2]string{{"a", "3"}, {"b", "2"}}, ""},
+		{"trailing value spaces kept", "a=1  ", [][2]string{{"a", "1  "}}, ""},
+		{"bad unicode escape", `k=\u00zz`, nil, `Malformed \uxxxx encoding.`},
+		{"short unicode escape", `k=\u00`, nil, `Malformed \uxxxx encoding.`},
+		{"jaas with quotes", `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="a" password="b";`,
+			[][2]string{{"sasl.jaas.config", `org.apache.kafka.common.security.plain.PlainLoginModule required username="a" password="b";`}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ParseProperties(strings.NewReader(tt.in))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got [][2]string
+			for _, k := range p.Keys() {
+				v, _ := p.Get(k)
+				got = append(got, [2]string{k, v})
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseProperties(f *testing.F) {
+	valid := "# comment\nbootstrap.servers=localhost:9092\nsasl.jaas.config=x required \\\n  username=\"u\";\nk\\u0041=v\n"
+	f.Add("")
+	f.Add(valid[:20])
+	f.Add(valid)
+	f.Add(valid + "\\u12\x00\xff=\\")
+	f.Fuzz(func(t *testing.T, in string) {
+		p, err := ParseProperties(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		if len(p.Keys()) != p.Len() {
+			t.Fatalf("keys %d != len %d", len(p.Keys()), p.Len())
+		}
+		for _, k := range p.Keys() {
+			if !p.Has(k) {
+				t.Fatalf("key %q listed but not set", k)
+			}
+		}
+	})
+}
+
+func TestLoadPropertiesMissing(t *testing.T) {
+	_, err := LoadProperties("testdata/does-not-exist.properties")
+	if got, want := err.Error(), "testdata/does-not-exist.properties (No such file or directory)"; got != want {
+		t.Errorf("error = %q, want %q", got, want)
+	}
+}
+
+func TestParseKeyValues(t *testing.T) {
+	p := ParseKeyValues([]string{"a=1", "b", "c=", "d=x=y", "=e", "a=2"})
+	var got []string
+	for _, k := range p.Keys() {
+		v, _ := p.Get(k)
+		got = append(got, k+"|"+v)
+	}
+	want := []string{"a|2", "b|", "c|", "d|x=y", "|e"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestNormalizeArgs(t *testing.T) {
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	Option{Name: "topic"}.Value(fs)
+	Option{Name: "codec", OptionalArg: true}.Value(fs)
+	Option{Name: "sync"}.Bool(fs)
+	tests := []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"long options unchanged", []string{"--topic", "t", "--sync"}, []string{"--topic", "t", "--sync"}},
+		{"single dash long option", []string{"-topic", "t", "-topic=u", "-sync"}, []string{"--topic", "t", "--topic=u", "--sync"}},
+		{"unknown single dash left alone", []string{"-xyz"}, []string{"-xyz"}},
+		{"optional argument taken", []string{"--codec", "lz4", "--sync"}, []string{"--codec=lz4", "--sync"}},
+		{"optional argument absent", []string{"--codec", "--sync"}, []string{"--codec", "--sync"}},
+		{"optional argument last", []string{"--codec"}, []string{"--codec"}},
+		{"optional argument lone dash", []string{"--codec", "-"}, []string{"--codec=-"}},
+		{"after terminator", []string{"--", "-topic", "--codec", "x"}, []string{"--", "-topic", "--codec", "x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NormalizeArgs(fs, tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("NormalizeArgs(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValueConversions(t *testing.T) {
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	n := Option{Name: "partitions", Type: "Integer"}.Value(fs)
+	l := Option{Name: "timeout", Type: "Long", Default: "1000"}.Value(fs)
+	if err := fs.Parse([]string{"--partitions", "abc"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Int32(); err == nil || err.Error() != "Cannot parse argument 'abc' of option partitions" {
+		t.Errorf("Int32 error = %v", err)
+	}
+	if v, err := l.Int64(); err != nil || v != 1000 {
+		t.Errorf("Int64 default = %d, %v, want 1000", v, err)
+	}
+	if err := fs.Parse([]string{"--partitions", "3"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Get(); err == nil || err.Error() != "Found multiple arguments for option partitions, but you asked for only one" {
+		t.Errorf("Get error = %v", err)
+	}
+}
+
+func TestUsageTable(t *testing.T) {
+	io := IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
+	cmd := NewRoot("tool", "This tool does things.", io)
+	fs := cmd.Flags()
+	Option{Name: "bootstrap-server", Usage: "REQUIRED: The server(s) to connect to.", Arg: "server to connect to"}.Value(fs)
+	Option{Name: "isolation-level", Usage: "Set to read_committed in order to filter out transactional messages which are not committed. Set to read_uncommitted to read all messages.", Default: "read_uncommitted"}.Value(fs)
+	Option{Name: "compression-codec", Usage: "The compression codec.", Arg: "compression-codec", OptionalArg: true}.Value(fs)
+	Option{Name: "max-messages", Usage: "The maximum number of messages.", Arg: "num_messages", Type: "Integer"}.Value(fs)
+	Option{Name: "hidden", Usage: "x", Hidden: true}.Value(fs)
+	// Shaped as jopt-simple prints it (checked against jopt-simple 5.0.4).
+	want := "" +
+		"Option                                  Description                            \n" +
+		"------                                  -----------                            \n" +
+		"--bootstrap-server <String: server to   REQUIRED: The server(s) to connect to. \n" +
+		"  connect to>                                                                  \n" +
+		"--compression-codec [String:            The compression codec.                 \n" +
+		"  compression-codec]                                                           \n" +
+		"--help                                  Print usage information.               \n" +
+		"--isolation-level <String>              Set to read_committed in order to      \n" +
+		"                                          filter out transactional messages    \n" +
+		"                                          which are not committed. Set to      \n" +
+		"                                          read_uncommitted to read all         \n" +
+		"                                          messages. (default: read_uncommitted)\n" +
+		"--max-messages <Integer: num_messages>  The maximum number of messages.        \n" +
+		"--version                               Display Kafka version.                 \n"
+	if got := UsageTable(cmd); got != want {
+		t.Errorf("UsageTable:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestMainErrors(t *testing.T) {
+	newCmd := func(io IOStreams) *cobra.Command {
+		cmd := NewRoot("tool", "This tool does things.", io)
+		Option{Name: "topic", Usage: "The topic."}.Value(cmd.Flags())
+		cmd.RunE = func(*cobra.Command, []string) error {
+			return &ExitError{Code: 1, Msg: "runtime failure", ToOut: true, Detail: "[log] detail"}
+		}
+		return cmd
+	}
+	tests := []struct {
+		name               string
+		args               []string
+		code               int
+		wantOut, wantErrIn string
+	}{
+		{"unknown option", []string{"--nope"}, 1, "", "nope is not a recognized option\nOption"},
+		{"missing argument", []string{"--topic"}, 1, "", "Option topic requires an argument\nOption"},
+		{"help", []string{"--help"}, 1, "", "This tool does things.\nOption"},
+		{"version", []string{"--version"}, 0, "dev\n", ""},
+		{"runtime error on stdout", []string{"--topic", "t"}, 1, "runtime failure\n", "[log] detail\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			io := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+			code := Main(context.Background(), newCmd(io), tt.args, io)
+			if code != tt.code {
+				t.Errorf("code = %d, want %d", code, tt.code)
+			}
+			if out.String() != tt.wantOut {
+				t.Errorf("stdout = %q, want %q", out.String(), tt.wantOut)
+			}
+			if !strings.HasPrefix(errOut.String(), tt.wantErrIn) {
+				t.Errorf("stderr = %q, want prefix %q", errOut.String(), tt.wantErrIn)
+			}
+		})
+	}
+}
