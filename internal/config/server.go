@@ -297,10 +297,13 @@ func (l Layers) validateListeners(roles []string, node int64) error {
 		}
 		sort.Slice(idList, func(i, j int) bool { a, _ := strconv.Atoi(idList[i]); b, _ := strconv.Atoi(idList[j]); return a < b })
 		voterSet := "Set(" + strings.Join(idList, ", ") + ")"
-		if singleNodeQuorum(l) {
+		switch {
+		case singleNodeQuorum(l):
 			// Kafka would want voters and a controller listener; this node
 			// is its own only voter instead (see Validate).
-		} else if hasRole("controller") {
+		case len(voters) == 0 && len(l.List("controller.quorum.bootstrap.servers")) == 0:
+			return configError("controller.quorum.voters", "If using process.roles, either controller.quorum.bootstrap.servers must contain the set of bootstrap controllers or controller.quorum.voters must contain a parseable set of controllers.")
+		case hasRole("controller"):
 			if err := require(len(voters) == 0 || voterIDs[node], "controller.quorum.voters", fmt.Sprintf(
 				"If process.roles contains the 'controller' role, the node id %d must be included in the set of voters controller.quorum.voters=%s", node, voterSet)); err != nil {
 				return err
@@ -321,7 +324,7 @@ func (l Layers) validateListeners(roles []string, node int64) error {
 					return err
 				}
 			}
-		} else {
+		default:
 			if err := require(!voterIDs[node], "controller.quorum.voters", fmt.Sprintf(
 				"If process.roles contains just the 'broker' role, the node id %d must not be included in the set of voters controller.quorum.voters=%s", node, voterSet)); err != nil {
 				return err
