@@ -6,8 +6,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
+
+	"github.com/kafkakit/kafkakit/internal/config"
 )
 
 // Properties is an ordered set of string keys and values, as read from a
@@ -112,132 +113,17 @@ func javaErrnoText(err error) string {
 	return s
 }
 
-// ParseProperties reads the Java .properties format (java.util.Properties
-// load): "#" and "!" comment lines, keys ended by "=", ":" or white space,
-// backslash escapes (\t \n \r \f \uXXXX, and \x for any other x) and
-// lines continued by an odd number of trailing backslashes. The input is
-// taken as UTF-8 (Java reads ISO-8859-1; the two agree on ASCII).
+// ParseProperties reads the Java .properties format with
+// config.ParseProperties (java.util.Properties.load rules); later entries of
+// a key replace earlier ones.
 func ParseProperties(r io.Reader) (*Properties, error) {
-	data, err := io.ReadAll(r)
+	entries, err := config.ParseProperties(r)
 	if err != nil {
 		return nil, err
 	}
 	p := NewProperties()
-	lines := naturalLines(string(data))
-	for i := 0; i < len(lines); i++ {
-		line := strings.TrimLeft(lines[i], " \t\f")
-		if line == "" || line[0] == '#' || line[0] == '!' {
-			continue
-		}
-		// Join continuation lines: a line ending in an odd number of
-		// backslashes continues on the next one, whose leading white space
-		// is dropped.
-		for continues(line) && i+1 < len(lines) {
-			i++
-			line = line[:len(line)-1] + strings.TrimLeft(lines[i], " \t\f")
-		}
-		if continues(line) {
-			line = line[:len(line)-1]
-		}
-		key, value, err := splitProperty(line)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", i+1, err)
-		}
-		p.Set(key, value)
+	for _, e := range entries {
+		p.Set(e.Key, e.Value)
 	}
 	return p, nil
-}
-
-// naturalLines splits at \n, \r and \r\n.
-func naturalLines(s string) []string {
-	var out []string
-	for len(s) > 0 {
-		i := strings.IndexAny(s, "\r\n")
-		if i < 0 {
-			out = append(out, s)
-			break
-		}
-		out = append(out, s[:i])
-		if s[i] == '\r' && i+1 < len(s) && s[i+1] == '\n' {
-			i++
-		}
-		s = s[i+1:]
-	}
-	return out
-}
-
-func continues(line string) bool {
-	n := 0
-	for i := len(line) - 1; i >= 0 && line[i] == '\\'; i-- {
-		n++
-	}
-	return n%2 == 1
-}
-
-func splitProperty(line string) (string, string, error) {
-	// The key ends at the first unescaped separator or white space.
-	end := len(line)
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		if c == '\\' {
-			i++
-			continue
-		}
-		if c == '=' || c == ':' || c == ' ' || c == '\t' || c == '\f' {
-			end = i
-			break
-		}
-	}
-	rawKey, rest := line[:end], line[end:]
-	rest = strings.TrimLeft(rest, " \t\f")
-	if rest != "" && (rest[0] == '=' || rest[0] == ':') {
-		rest = strings.TrimLeft(rest[1:], " \t\f")
-	}
-	key, err := unescapeProperty(rawKey)
-	if err != nil {
-		return "", "", err
-	}
-	value, err := unescapeProperty(rest)
-	if err != nil {
-		return "", "", err
-	}
-	return key, value, nil
-}
-
-func unescapeProperty(s string) (string, error) {
-	if !strings.Contains(s, `\`) {
-		return s, nil
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch c = s[i]; c {
-		case 't':
-			b.WriteByte('\t')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 'f':
-			b.WriteByte('\f')
-		case 'u':
-			if len(s)-(i+1) < 4 {
-				return "", errors.New("Malformed \\uxxxx encoding.")
-			}
-			n, err := strconv.ParseUint(s[i+1:i+5], 16, 16)
-			if err != nil {
-				return "", errors.New("Malformed \\uxxxx encoding.")
-			}
-			b.WriteRune(rune(n))
-			i += 4
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String(), nil
 }
