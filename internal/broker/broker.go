@@ -191,6 +191,7 @@ func Start(opts Options) (b *Broker, err error) {
 		Logger:                logger.With("component", "server"),
 		Meta:                  b.meta,
 		Replicas:              b.replicas,
+		Logs:                  b.logs,
 		Settings:              b.settings,
 		DescribeTopicConfigs:  b.describeTopicConfigs,
 	})

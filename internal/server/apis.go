@@ -4,10 +4,17 @@ package server
 // range and its handler. ApiVersions is built from this table.
 func newAPITable() map[int16]api {
 	return map[int16]api{
+		0:  {min: 0, max: 11, handle: typed(handleProduce)},
+		1:  {min: 4, max: 17, handle: typed(handleFetch)},
+		2:  {min: 0, max: 9, handle: typed(handleListOffsets)},
 		3:  {min: 0, max: 12, handle: typed(handleMetadata)},
 		18: {min: 0, max: 4, handle: typed(handleApiVersions)},
 		19: {min: 0, max: 7, handle: typed(handleCreateTopics)},
 		20: {min: 0, max: 6, handle: typed(handleDeleteTopics)},
+		21: {min: 0, max: 2, handle: typed(handleDeleteRecords)},
+		22: {min: 0, max: 5, handle: typed(handleInitProducerID)},
+		23: {min: 0, max: 4, handle: typed(handleOffsetForLeaderEpoch)},
+		35: {min: 0, max: 4, handle: typed(handleDescribeLogDirs)},
 		37: {min: 0, max: 3, handle: typed(handleCreatePartitions)},
 		60: {min: 0, max: 1, handle: typed(handleDescribeCluster)},
 	}

@@ -42,6 +42,11 @@ type conn struct {
 
 	closeOnce sync.Once
 	done      chan struct{} // closed when the connection is shutting down
+
+	// closeAfterResponse is set by a handler (on the process goroutine)
+	// when the connection must be closed once the current request is done:
+	// an acks=0 produce that failed has no response to carry the error.
+	closeAfterResponse bool
 }
 
 // request is one decoded client request.
@@ -184,6 +189,13 @@ func (c *conn) process(ctx context.Context) {
 			c.log.Warn("closing connection: request cannot be served", "api", kmsg.NameForKey(req.key), "version", req.version, "err", err)
 			c.close()
 			// Drain so the reader is never blocked on a full queue.
+			for range c.reqs {
+			}
+			return
+		}
+		if c.closeAfterResponse {
+			c.log.Info("closing connection after a failed acks=0 produce")
+			c.close()
 			for range c.reqs {
 			}
 			return

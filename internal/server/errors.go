@@ -1,11 +1,14 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/kafkakit/kafkakit/internal/log"
 	"github.com/kafkakit/kafkakit/internal/metadata"
 )
 
@@ -43,3 +46,56 @@ func kafkaError(err error) (int16, *string) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// partitionError maps an error from the replica or log layer to a Kafka
+// error code, a message for responses that carry one, and per-record errors
+// (Produce v8+). It is the one place where data-path engine errors become
+// wire codes; anything unexpected is UNKNOWN_SERVER_ERROR and logged.
+func (s *Server) partitionError(err error, topic string, partition int32) (int16, *string, []log.RecordError) {
+	if err == nil {
+		return 0, nil, nil
+	}
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return ke.Code, nil, nil
+	}
+	var ve *log.ValidationError
+	var recErrs []log.RecordError
+	var msg *string
+	if errors.As(err, &ve) {
+		recErrs = ve.RecordErrors
+		if ve.Message != "" {
+			msg = kmsg.StringPtr(ve.Message)
+		}
+	}
+	for _, m := range []struct {
+		sentinel error
+		code     *kerr.Error
+	}{
+		{log.ErrOffsetOutOfRange, kerr.OffsetOutOfRange},
+		{log.ErrCorruptMessage, kerr.CorruptMessage},
+		{log.ErrMessageTooLarge, kerr.MessageTooLarge},
+		{log.ErrRecordListTooLarge, kerr.RecordListTooLarge},
+		{log.ErrInvalidTimestamp, kerr.InvalidTimestamp},
+		{log.ErrUnsupportedMagic, kerr.UnsupportedForMessageFormat},
+		{log.ErrOutOfOrderSequence, kerr.OutOfOrderSequenceNumber},
+		{log.ErrInvalidProducerEpoch, kerr.InvalidProducerEpoch},
+		{log.ErrInvalidTxnState, kerr.InvalidTxnState},
+		{log.ErrUnknownProducerID, kerr.UnknownProducerID},
+		{log.ErrInvalidRecord, kerr.InvalidRecord},
+		{log.ErrInconsistentTopicID, kerr.InconsistentTopicID},
+		{log.ErrKafkaStorage, kerr.KafkaStorageError},
+		{log.ErrClosed, kerr.NotLeaderForPartition},
+		{context.DeadlineExceeded, kerr.RequestTimedOut},
+		{context.Canceled, kerr.RequestTimedOut},
+	} {
+		if errors.Is(err, m.sentinel) {
+			if m.sentinel == log.ErrKafkaStorage {
+				s.log.Error("storage error", "topic", topic, "partition", partition, "err", err)
+			}
+			return m.code.Code, msg, recErrs
+		}
+	}
+	s.log.Error("unexpected error", "topic", topic, "partition", partition, "err", err)
+	return kerr.UnknownServerError.Code, kmsg.StringPtr(err.Error()), nil
+}

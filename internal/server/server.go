@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kafkakit/kafkakit/internal/log"
 	"github.com/kafkakit/kafkakit/internal/metadata"
 	"github.com/kafkakit/kafkakit/internal/replica"
 )
@@ -39,6 +40,9 @@ type Server struct {
 	cfg  Config
 	log  *slog.Logger
 	apis map[int16]api
+
+	sessions *fetchSessions
+	pids     producerIDs
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -63,6 +67,8 @@ type Config struct {
 	Meta *metadata.Node
 	// Replicas are the partition replicas this broker hosts.
 	Replicas *replica.Manager
+	// Logs are the broker's log directories.
+	Logs *log.Manager
 	// Settings returns the broker configs handlers consult per request;
 	// they may change at run time (dynamic configs).
 	Settings func() Settings
@@ -227,6 +233,7 @@ func New(cfg Config) *Server {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		apis:      newAPITable(),
+		sessions:  newFetchSessions(),
 		ctx:       ctx,
 		cancel:    cancel,
 		listeners: make(map[string]net.Listener),

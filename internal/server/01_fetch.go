@@ -1,0 +1,263 @@
+package server
+
+// Fetch (key 1): v4-17, as Apache Kafka 3.9 serves it (v0-3 would need
+// down-conversion to magic 0/1, which Kafka 4 also dropped).
+//
+// Behaviour:
+//   - consumers read below the high watermark (below the last stable
+//     offset with read_committed); the first batch of the first non-empty
+//     partition is returned whole even above MaxBytes/PartitionMaxBytes so
+//     consumers always make progress (KIP-74); batches are sent as stored;
+//     a batch may start below the fetch offset (clients skip);
+//   - long polling: with less than MinBytes available the request waits up
+//     to MaxWaitMillis and is woken as soon as an append moves a watched
+//     partition's high watermark;
+//   - per-partition errors: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION,
+//     UNKNOWN_TOPIC_ID (v13+), OFFSET_OUT_OF_RANGE, FENCED_LEADER_EPOCH /
+//     UNKNOWN_LEADER_EPOCH (CurrentLeaderEpoch, v9+); LastFetchedEpoch
+//     (v12+) that diverges from our log is answered with DivergingEpoch;
+//   - incremental fetch sessions (KIP-227, v7+), see fetch_session.go;
+//   - PreferredReadReplica is always -1 (no follower fetching).
+//
+// Version notes: v4 isolation level, last stable offset, aborted
+// transactions; v5 log start offset; v7 sessions; v9 current leader epoch;
+// v11 rack and preferred read replica; v12 flexible, last fetched epoch,
+// diverging epoch; v13 topic ids; v15 replica state; v16-17 tagged fields.
+
+import (
+	"context"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafkakit/kafkakit/internal/metadata"
+	"github.com/kafkakit/kafkakit/internal/replica"
+)
+
+// fetchOut is the result of reading one partition for a fetch.
+type fetchOut struct {
+	sp         *sessionPartition
+	errCode    int16
+	hw         int64
+	lso        int64
+	logStart   int64
+	data       []byte
+	diverging  *kmsg.FetchResponseTopicPartitionDivergingEpoch
+	unknownID  bool
+	partition  *replica.Partition
+	topicIDRaw [16]byte
+}
+
+func handleFetch(s *Server, ctx context.Context, _ *conn, _ *request, req *kmsg.FetchRequest) *kmsg.FetchResponse {
+	resp := req.ResponseKind().(*kmsg.FetchResponse)
+	img := s.cfg.Meta.Image()
+	replicaID := req.ReplicaID
+	if req.Version >= 15 {
+		replicaID = req.ReplicaState.ID
+	}
+	isReplica := replicaID >= 0
+
+	var parts []fetchPart
+	var unknownIDs []fetchKey // v13+ topic ids we do not know
+	for _, t := range req.Topics {
+		name := t.Topic
+		if req.Version >= 13 {
+			topic := img.TopicByID(metadata.TopicID(t.TopicID))
+			if topic == nil {
+				for _, p := range t.Partitions {
+					unknownIDs = append(unknownIDs, fetchKey{TopicID: t.TopicID, Partition: p.Partition})
+				}
+				continue
+			}
+			name = topic.Name
+		} else if topic := img.Topics[name]; topic != nil {
+			t.TopicID = topic.ID
+		}
+		for _, p := range t.Partitions {
+			parts = append(parts, fetchPart{
+				key:                fetchKey{TopicID: t.TopicID, Topic: name, Partition: p.Partition},
+				fetchOffset:        p.FetchOffset,
+				logStartOffset:     p.LogStartOffset,
+				maxBytes:           p.PartitionMaxBytes,
+				currentLeaderEpoch: p.CurrentLeaderEpoch,
+				lastFetchedEpoch:   p.LastFetchedEpoch,
+			})
+		}
+	}
+	var forgotten []fetchKey
+	for _, f := range req.ForgottenTopics {
+		name := f.Topic
+		if req.Version >= 13 {
+			if topic := img.TopicByID(metadata.TopicID(f.TopicID)); topic != nil {
+				name = topic.Name
+			}
+		} else if topic := img.Topics[name]; topic != nil {
+			f.TopicID = topic.ID
+		}
+		for _, p := range f.Partitions {
+			forgotten = append(forgotten, fetchKey{TopicID: f.TopicID, Topic: name, Partition: p})
+		}
+	}
+	sessionID, sessionEpoch := req.SessionID, req.SessionEpoch
+	if req.Version < 7 {
+		sessionID, sessionEpoch = 0, fetchSessionFinalEpoch
+	}
+	sess := s.sessions.begin(sessionID, sessionEpoch, parts, forgotten, isReplica, time.Now())
+	if sess.err != 0 {
+		resp.ErrorCode = sess.err
+		return resp
+	}
+	resp.SessionID = sess.newID
+
+	maxBytes := req.MaxBytes
+	if req.Version < 3 || maxBytes <= 0 {
+		maxBytes = 1<<31 - 1
+	}
+	wait := time.Duration(max(req.MaxWaitMillis, 0)) * time.Millisecond
+	deadline := time.Now().Add(wait)
+	// Watch before the first read so an append between reading and waiting
+	// still wakes us.
+	var wake chan struct{}
+	if wait > 0 && req.MinBytes > 0 {
+		wake = make(chan struct{}, 1)
+		for _, sp := range sess.parts {
+			if part, ok := s.cfg.Replicas.Get(sp.key.Topic, sp.key.Partition); ok {
+				defer part.WatchWith(wake)()
+			}
+		}
+	}
+	var outs []fetchOut
+	for {
+		var total int
+		var stop bool
+		outs, total, stop = s.readFetch(sess.parts, maxBytes, req.IsolationLevel == 1, isReplica, req.Version)
+		if stop || total >= int(req.MinBytes) || len(unknownIDs) > 0 || wake == nil {
+			break
+		}
+		remaining := time.Until(deadline)
+		if remaining <= 0 || !waitFor(ctx, wake, remaining) {
+			break
+		}
+	}
+
+	var cur *kmsg.FetchResponseTopic
+	for _, o := range outs {
+		if !o.sp.include(sess.full, len(o.data) > 0, o.hw, o.lso, o.logStart, o.errCode) && o.diverging == nil {
+			continue
+		}
+		if cur == nil || cur.Topic != o.sp.key.Topic || cur.TopicID != o.sp.key.TopicID {
+			resp.Topics = append(resp.Topics, kmsg.NewFetchResponseTopic())
+			cur = &resp.Topics[len(resp.Topics)-1]
+			cur.Topic, cur.TopicID = o.sp.key.Topic, o.sp.key.TopicID
+		}
+		rp := kmsg.NewFetchResponseTopicPartition()
+		rp.Partition = o.sp.key.Partition
+		rp.ErrorCode = o.errCode
+		rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset = o.hw, o.lso, o.logStart
+		rp.PreferredReadReplica = -1
+		// Kafka sends empty (not null) records; librdkafka rejects null.
+		rp.RecordBatches = o.data
+		if rp.RecordBatches == nil {
+			rp.RecordBatches = []byte{}
+		}
+		if o.diverging != nil {
+			rp.DivergingEpoch = *o.diverging
+		}
+		cur.Partitions = append(cur.Partitions, rp)
+	}
+	for _, k := range unknownIDs {
+		rt := kmsg.NewFetchResponseTopic()
+		rt.TopicID = k.TopicID
+		rp := kmsg.NewFetchResponseTopicPartition()
+		rp.Partition = k.Partition
+		rp.ErrorCode = kerr.UnknownTopicID.Code
+		rp.HighWatermark, rp.LastStableOffset, rp.LogStartOffset = -1, -1, -1
+		rp.PreferredReadReplica = -1
+		rp.RecordBatches = []byte{}
+		rt.Partitions = append(rt.Partitions, rp)
+		resp.Topics = append(resp.Topics, rt)
+	}
+	return resp
+}
+
+// readFetch reads every partition of a fetch once. It returns the bytes
+// read in total and whether the request should be answered at once
+// regardless of MinBytes (an error or a diverging epoch is news).
+func (s *Server) readFetch(parts []*sessionPartition, maxBytes int32, committed, follower bool, version int16) ([]fetchOut, int, bool) {
+	outs := make([]fetchOut, 0, len(parts))
+	total := 0
+	stop := false
+	for _, sp := range parts {
+		o := fetchOut{sp: sp, hw: -1, lso: -1, logStart: -1}
+		part, code := s.leaderPartition(sp.key.Topic, sp.key.Partition)
+		if code != 0 {
+			o.errCode = code
+			outs = append(outs, o)
+			stop = true
+			continue
+		}
+		o.partition = part
+		l := part.Log()
+		if err := part.CheckLeaderEpoch(sp.currentLeaderEpoch); err != nil {
+			o.errCode, _, _ = s.partitionError(err, sp.key.Topic, sp.key.Partition)
+			outs = append(outs, o)
+			stop = true
+			continue
+		}
+		if version >= 12 && sp.lastFetchedEpoch >= 0 {
+			epoch, end := l.EndOffsetForEpoch(sp.lastFetchedEpoch)
+			if epoch != sp.lastFetchedEpoch || end < sp.fetchOffset {
+				d := kmsg.NewFetchResponseTopicPartitionDivergingEpoch()
+				d.Epoch, d.EndOffset = epoch, end
+				o.diverging = &d
+				o.hw, o.lso, o.logStart = l.HighWatermark(), l.LastStableOffset(), l.LogStartOffset()
+				outs = append(outs, o)
+				stop = true
+				continue
+			}
+		}
+		room := int32(max(int(maxBytes)-total, 0))
+		limit := min(sp.maxBytes, room)
+		res, err := part.Read(replica.ReadOptions{
+			Offset: sp.fetchOffset, MaxBytes: limit, MinOne: total == 0, Committed: committed, Follower: follower,
+		})
+		if err != nil {
+			o.errCode, _, _ = s.partitionError(err, sp.key.Topic, sp.key.Partition)
+			o.hw, o.lso, o.logStart = l.HighWatermark(), l.LastStableOffset(), l.LogStartOffset()
+			outs = append(outs, o)
+			stop = true
+			continue
+		}
+		o.hw, o.lso, o.logStart = res.HighWatermark, res.LastStableOffset, res.LogStartOffset
+		if res.Size() > 0 {
+			data, err := res.Bytes()
+			if err != nil {
+				o.errCode, _, _ = s.partitionError(err, sp.key.Topic, sp.key.Partition)
+				stop = true
+			} else {
+				o.data = data
+				total += len(data)
+			}
+		}
+		res.Release()
+		outs = append(outs, o)
+	}
+	return outs, total, stop
+}
+
+// waitFor blocks until wake fires, the timeout passes or ctx ends. It
+// reports whether to read again (true also on timeout, so the response
+// carries current offsets).
+func waitFor(ctx context.Context, wake <-chan struct{}, timeout time.Duration) bool {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-wake:
+		return true
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
