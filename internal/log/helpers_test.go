@@ -144,3 +144,5 @@ func offsetsIn(b []byte) [][2]int64 {
 	}
 	return out
 }
+
+func recordIterator(b []byte) *record.Iterator { return record.NewIterator(b) }

@@ -413,8 +413,9 @@ func (s *segment) recover(cfg Config, active bool, limit int64, visit func(*entr
 		}
 		s.size = res.validBytes
 	}
-	if !active && s.maxTimestamp >= 0 {
-		// The entry a closed segment gets when it stops being active.
+	if s.maxTimestamp >= 0 {
+		// Kafka's recover ends the rebuilt time index with the max
+		// timestamp, the entry a segment gets when it is closed.
 		tbuf = appendTimeEntryIfLater(tbuf, s.maxTimestamp, s.maxTimestampOffset-s.base)
 	}
 	if err := s.oidx.setEntries(obuf, active, cfg.SegmentIndexBytes); err != nil {
