@@ -202,3 +202,32 @@ func TestValidationMessages(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseValue feeds arbitrary text to every config's parser: no panic,
+// errors are *Error values naming the config, and an accepted value's
+// canonical form parses to itself.
+func FuzzParseValue(f *testing.F) {
+	for _, s := range []string{"", "1", " 42 ", "-1", "9223372036854775808", "true", "compact,delete", "0.5",
+		"1e400", "0x1p-2d", "1@localhost:9093", "3.0-IV1", "0:1,*", "PLAINTEXT://:9092\x00\xff"} {
+		f.Add(s)
+	}
+	var defs []Def
+	defs = append(defs, brokerDefs...)
+	defs = append(defs, topicDefs...)
+	f.Fuzz(func(t *testing.T, raw string) {
+		for _, d := range defs {
+			canon, err := d.Parse(raw)
+			if err != nil {
+				var e *Error
+				if !errors.As(err, &e) || e.Name != d.Name {
+					t.Fatalf("%s: error %v does not name the config", d.Name, err)
+				}
+				continue
+			}
+			again, err := d.Parse(canon)
+			if err != nil || again != canon {
+				t.Fatalf("%s: %q → %q → %q, %v", d.Name, raw, canon, again, err)
+			}
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"math"
 	"sort"
 	"strconv"
@@ -271,6 +272,43 @@ func ValidateLogLevel(logger, level string) error {
 	}
 	return configError(logger, "Cannot set the log level of %s to %s as it is not a supported log level. Valid log levels are %s",
 		logger, level, strings.Join(logLevels, ", "))
+}
+
+// SlogLevel maps a Kafka log level to the slog level a broker logger uses
+// (TRACE is below Debug, FATAL above Error).
+func SlogLevel(level string) (slog.Level, bool) {
+	switch level {
+	case "TRACE":
+		return slog.LevelDebug - 4, true
+	case "DEBUG":
+		return slog.LevelDebug, true
+	case "INFO":
+		return slog.LevelInfo, true
+	case "WARN":
+		return slog.LevelWarn, true
+	case "ERROR":
+		return slog.LevelError, true
+	case "FATAL":
+		return slog.LevelError + 4, true
+	}
+	return 0, false
+}
+
+// KafkaLevel is the Kafka name of a slog level, for describing loggers.
+func KafkaLevel(l slog.Level) string {
+	switch {
+	case l < slog.LevelDebug:
+		return "TRACE"
+	case l < slog.LevelInfo:
+		return "DEBUG"
+	case l < slog.LevelWarn:
+		return "INFO"
+	case l < slog.LevelError:
+		return "WARN"
+	case l < slog.LevelError+4:
+		return "ERROR"
+	}
+	return "FATAL"
 }
 
 // OpType is an IncrementalAlterConfigs operation; the values are Kafka's

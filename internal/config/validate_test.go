@@ -231,6 +231,18 @@ func TestValidateLogLevel(t *testing.T) {
 	}
 }
 
+func TestSlogLevels(t *testing.T) {
+	for _, name := range LogLevels() {
+		l, ok := SlogLevel(name)
+		if !ok || KafkaLevel(l) != name {
+			t.Errorf("%s → %v (%v) → %s", name, l, ok, KafkaLevel(l))
+		}
+	}
+	if _, ok := SlogLevel("OFF"); ok {
+		t.Errorf("OFF accepted")
+	}
+}
+
 func TestApplyOps(t *testing.T) {
 	tests := []struct {
 		name    string
