@@ -17,15 +17,22 @@ type jobj struct {
 	vals []any
 }
 
+// set appends a key the object does not have yet (objects are built once,
+// in order).
 func (o *jobj) set(k string, v any) {
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+}
+
+// replace changes the value of an existing key, or appends it.
+func (o *jobj) replace(k string, v any) {
 	for i, kk := range o.keys {
 		if kk == k {
 			o.vals[i] = v
 			return
 		}
 	}
-	o.keys = append(o.keys, k)
-	o.vals = append(o.vals, v)
+	o.set(k, v)
 }
 
 func (o *jobj) get(k string) (any, bool) {

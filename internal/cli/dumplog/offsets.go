@@ -134,5 +134,5 @@ func replaceEmbedded(m *jobj, field string, s *msgSchema) {
 	if err != nil {
 		return
 	}
-	m.set(field, d)
+	m.replace(field, d)
 }
