@@ -207,18 +207,32 @@ func DescribeBroker(l Layers, keys []string, includeSynonyms bool) []Entry {
 		if !want(n) {
 			continue
 		}
-		var val string
-		var null bool
-		if d, ok := brokerDef(n); ok && !d.DynamicOnly {
-			pv := v.value(n)
-			val, null = pv.String(), pv.null
-		} else {
-			raw, _, ok := v.raw(n)
-			val, null = raw, !ok
-		}
+		val, null := brokerValue(v, n)
 		out = append(out, ds.brokerEntry(n, val, null, true, includeSynonyms))
 	}
 	return sortEntries(out)
+}
+
+// brokerValue is the value DescribeBroker reports: the parsed effective
+// value of a defined config, the raw string of anything else.
+func brokerValue(v view, name string) (string, bool) {
+	if d, ok := brokerDef(name); ok && !d.DynamicOnly {
+		pv := v.value(name)
+		return pv.String(), pv.null
+	}
+	raw, _, ok := v.raw(name)
+	return raw, !ok
+}
+
+// Broker describes one broker config of this broker, synonyms included,
+// as DescribeBroker does. Names that are neither broker configs nor
+// listener overrides of one give an *Error.
+func (l Layers) Broker(name string) (Entry, error) {
+	if _, ok := resolveBroker(name); !ok {
+		return Entry{}, configError(name, "Unknown broker config name: %s", name)
+	}
+	val, null := brokerValue(l.view(), name)
+	return l.describer().brokerEntry(name, val, null, true, true), nil
 }
 
 // DescribeClusterDefault describes the dynamic cluster-wide broker defaults

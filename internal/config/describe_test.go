@@ -286,6 +286,21 @@ func TestDescribeBrokerSynonyms(t *testing.T) {
 	}
 }
 
+func TestLayersBroker(t *testing.T) {
+	l := Layers{Static: map[string]string{"log.retention.hours": "24"}, ClusterDynamic: map[string]string{"log.retention.ms": "1000"}}
+	e, err := l.Broker("log.retention.ms")
+	if err != nil || e.Value != "1000" || e.Source != DynamicDefaultBroker || len(e.Synonyms) != 3 {
+		t.Errorf("Broker(log.retention.ms) = %+v, %v", e, err)
+	}
+	e, err = l.Broker("listener.name.x.ssl.truststore.location")
+	if err != nil || !e.Null || !e.ReadOnly || e.Type != TypeString {
+		t.Errorf("unset listener override = %+v, %v", e, err)
+	}
+	if _, err := l.Broker("retention.ms"); err == nil || err.Error() != "Unknown broker config name: retention.ms" {
+		t.Errorf("topic name as broker config: %v", err)
+	}
+}
+
 func TestDescribeBrokerSensitiveAndListeners(t *testing.T) {
 	l := Layers{
 		Static: map[string]string{
