@@ -97,10 +97,6 @@ func splitBatches(data []byte) ([]inBatch, error) {
 		out = append(out, inBatch{raw: e.Raw, hdr: e.Header, maxTimestamp: e.Header.MaxTimestamp})
 	}
 	if err := it.Err(); err != nil {
-		var ce *record.CorruptError
-		if errors.As(err, &ce) && errors.Is(err, record.ErrBadMagic) {
-			return nil, invalid(ErrUnsupportedMagic, "%v", err)
-		}
 		return nil, invalid(ErrCorruptMessage, "%v", err)
 	}
 	if t := it.Trailing(); t > 0 {

@@ -1,6 +1,7 @@
 package log
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -146,3 +147,5 @@ func offsetsIn(b []byte) [][2]int64 {
 }
 
 func recordIterator(b []byte) *record.Iterator { return record.NewIterator(b) }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
