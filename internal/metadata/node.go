@@ -50,8 +50,8 @@ type Config struct {
 	Logger *slog.Logger
 
 	// Raft timing. Zero values take defaults for loopback: a single voter
-	// elects itself in a few tens of milliseconds; several voters use
-	// 200 ms heartbeat and election timeouts and a 100 ms leader lease.
+	// elects itself after 10-20 ms; several voters use 200 ms heartbeat
+	// and election timeouts and a 100 ms leader lease.
 	HeartbeatTimeout   time.Duration
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration
@@ -129,9 +129,11 @@ func (c *Config) withDefaults() (Config, bool) {
 	cfg := *c
 	single := len(cfg.Voters) == 0 || (len(cfg.Voters) == 1 && cfg.Voters[cfg.NodeID] != "")
 	if single {
-		setDefault(&cfg.HeartbeatTimeout, 20*time.Millisecond)
-		setDefault(&cfg.ElectionTimeout, 20*time.Millisecond)
-		setDefault(&cfg.LeaderLeaseTimeout, 20*time.Millisecond)
+		// A lone voter has nobody to hear from: the heartbeat timeout only
+		// delays its first self-election, and its lease always holds.
+		setDefault(&cfg.HeartbeatTimeout, 10*time.Millisecond)
+		setDefault(&cfg.ElectionTimeout, 10*time.Millisecond)
+		setDefault(&cfg.LeaderLeaseTimeout, 10*time.Millisecond)
 		setDefault(&cfg.CommitTimeout, 5*time.Millisecond)
 	} else {
 		setDefault(&cfg.HeartbeatTimeout, 200*time.Millisecond)
