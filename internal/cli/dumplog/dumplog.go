@@ -11,6 +11,17 @@
 // again, and the exit status is 1. With --output json it prints one JSON
 // object per batch instead of Kafka's text.
 //
+// Where Kafka's tool would stop with a stack trace this one reports and
+// goes on, so its behaviour differs from Kafka's only on input Kafka
+// cannot dump or on exit status:
+//   - any damage, a torn tail or a checksum mismatch included, exits 1
+//     (Kafka exits 0 for those two and only prints them on stdout);
+//   - a .log or .checkpoint whose name has no base offset or snapshot id
+//     is dumped without that header line, with a warning;
+//   - a name without a suffix is an unknown file;
+//   - only the UTF-8 StringDecoder exists, --remote-log-metadata-decoder
+//     is refused.
+//
 // The package only reads: it never creates or modifies a file (Kafka's tool
 // creates a missing index file as a side effect; this one reports it).
 // Stdout carries the dump only; warnings and errors go to stderr.
