@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kafkakit/kafkakit/internal/config"
+	"github.com/kafkakit/kafkakit/internal/group"
 	"github.com/kafkakit/kafkakit/internal/log"
 	"github.com/kafkakit/kafkakit/internal/metadata"
 	"github.com/kafkakit/kafkakit/internal/replica"
@@ -33,6 +34,10 @@ var EmbeddedDefaults = []string{
 	"log.dirs=/tmp/kafka-logs",
 	"num.partitions=1",
 	"auto.create.topics.enable=true",
+	// A single broker cannot hold three replicas of the internal topics;
+	// Kafka's own single-node example configs set these to 1 as well.
+	"offsets.topic.replication.factor=1",
+	"transaction.state.log.replication.factor=1",
 }
 
 // Options say how to start a broker.
@@ -54,7 +59,11 @@ type Broker struct {
 	logs     *log.Manager
 	meta     *metadata.Node
 	replicas *replica.Manager
+	groups   *group.Coordinator
 	srv      *server.Server
+
+	coordMu     sync.Mutex
+	coordLoaded map[int32]int32 // __consumer_offsets partition -> leader epoch loaded
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -82,7 +91,7 @@ func Start(opts Options) (b *Broker, err error) {
 	for _, w := range warnings {
 		logger.Warn("ignoring config", "warning", w.String())
 	}
-	b = &Broker{logger: logger, static: static, nodeID: static.NodeID()}
+	b = &Broker{logger: logger, static: static, nodeID: static.NodeID(), coordLoaded: map[int32]int32{}}
 	b.layers.Store(&static)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	defer func() {
@@ -151,6 +160,24 @@ func Start(opts Options) (b *Broker, err error) {
 		},
 		Logger: logger.With("component", "replica"),
 	})
+	b.groups = group.New(group.Config{
+		OffsetsTopicPartitions: static.Int32("offsets.topic.num.partitions"),
+		InitialRebalanceDelay:  ms(static.Int64("group.initial.rebalance.delay.ms")),
+		MinSessionTimeout:      ms(static.Int64("group.min.session.timeout.ms")),
+		MaxSessionTimeout:      ms(static.Int64("group.max.session.timeout.ms")),
+		MaxGroupSize:           int(static.Int32("group.max.size")),
+		OffsetsRetention:       ms(static.Int64("offsets.retention.minutes") * 60 * 1000),
+		RetentionCheckInterval: ms(static.Int64("offsets.retention.check.interval.ms")),
+		TopicPartitions: func(topic string) (int32, bool) {
+			t := b.meta.Image().Topics[topic]
+			if t == nil {
+				return 0, false
+			}
+			return int32(len(t.Partitions)), true
+		},
+		Logger: logger.With("component", "group"),
+	}, offsetsStorage{replicas: b.replicas})
+	b.groups.Start(b.ctx)
 	current, unsub := b.meta.Subscribe(func(prev, next *metadata.Image) { b.onImage(prev, next) })
 	b.unsub = unsub
 	b.onImage(nil, current)
@@ -192,6 +219,7 @@ func Start(opts Options) (b *Broker, err error) {
 		Meta:                  b.meta,
 		Replicas:              b.replicas,
 		Logs:                  b.logs,
+		Groups:                b.groups,
 		Settings:              b.settings,
 		DescribeTopicConfigs:  b.describeTopicConfigs,
 	})
@@ -225,7 +253,10 @@ func (b *Broker) onImage(_, next *metadata.Image) {
 	if err := b.replicas.Apply(next); err != nil {
 		b.logger.Error("applying metadata to partitions", "err", err)
 	}
+	b.followCoordinatorLeadership(next)
 }
+
+func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
 
 // refreshLayers publishes the dynamic broker configs of img.
 func (b *Broker) refreshLayers(img *metadata.Image) {
@@ -273,6 +304,10 @@ func (b *Broker) settings() server.Settings {
 		NumPartitions:            l.Int32("num.partitions"),
 		DefaultReplicationFactor: int16(l.Int32("default.replication.factor")),
 		DeleteTopicEnable:        l.Bool("delete.topic.enable"),
+
+		OffsetsTopicPartitions:        l.Int32("offsets.topic.num.partitions"),
+		OffsetsTopicReplicationFactor: int16(l.Int32("offsets.topic.replication.factor")),
+		OffsetsTopicSegmentBytes:      l.Int32("offsets.topic.segment.bytes"),
 	}
 }
 
@@ -343,6 +378,9 @@ func (b *Broker) Close() error {
 		if b.srv != nil {
 			b.srv.Close(10 * time.Second)
 		}
+		if b.groups != nil {
+			b.groups.Close()
+		}
 		b.cancel()
 		b.bg.Wait()
 		if b.unsub != nil {
@@ -366,6 +404,9 @@ func (b *Broker) Close() error {
 func (b *Broker) abort() {
 	if b.srv != nil {
 		b.srv.Close(time.Second)
+	}
+	if b.groups != nil {
+		b.groups.Close()
 	}
 	b.cancel()
 	b.bg.Wait()

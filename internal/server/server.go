@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kafkakit/kafkakit/internal/group"
 	"github.com/kafkakit/kafkakit/internal/log"
 	"github.com/kafkakit/kafkakit/internal/metadata"
 	"github.com/kafkakit/kafkakit/internal/replica"
@@ -69,6 +70,8 @@ type Config struct {
 	Replicas *replica.Manager
 	// Logs are the broker's log directories.
 	Logs *log.Manager
+	// Groups is the group coordinator.
+	Groups *group.Coordinator
 	// Settings returns the broker configs handlers consult per request;
 	// they may change at run time (dynamic configs).
 	Settings func() Settings
@@ -92,11 +95,16 @@ type Settings struct {
 	NumPartitions            int32 // num.partitions
 	DefaultReplicationFactor int16 // default.replication.factor
 	DeleteTopicEnable        bool  // delete.topic.enable
+
+	OffsetsTopicPartitions        int32 // offsets.topic.num.partitions
+	OffsetsTopicReplicationFactor int16 // offsets.topic.replication.factor
+	OffsetsTopicSegmentBytes      int32 // offsets.topic.segment.bytes
 }
 
 func (s *Server) settings() Settings {
 	if s.cfg.Settings == nil {
-		return Settings{AutoCreateTopics: true, NumPartitions: 1, DefaultReplicationFactor: 1, DeleteTopicEnable: true}
+		return Settings{AutoCreateTopics: true, NumPartitions: 1, DefaultReplicationFactor: 1, DeleteTopicEnable: true,
+			OffsetsTopicPartitions: 50, OffsetsTopicReplicationFactor: 1, OffsetsTopicSegmentBytes: 100 << 20}
 	}
 	return s.cfg.Settings()
 }
