@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -258,6 +259,18 @@ func Open(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open metadata: inspect %s: %w", dir, err)
 	}
+	marker, err := readBootstrapMarker(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open metadata: %w", err)
+	}
+	switch {
+	case marker != "" && marker != cfg.ClusterID:
+		return nil, fmt.Errorf("open metadata: %w", newError(kerr.InconsistentClusterID,
+			"the metadata log in %s belongs to cluster %s, not %s", dir, marker, cfg.ClusterID))
+	case marker != "" && !existing:
+		// Bootstrapping again would silently start an empty cluster.
+		return nil, fmt.Errorf("open metadata: the metadata log in %s was bootstrapped but its log store holds no state; refusing to bootstrap it again", dir)
+	}
 	if !existing {
 		voters := raft.Configuration{}
 		if len(cfg.Voters) == 0 {
@@ -270,6 +283,11 @@ func Open(cfg Config) (*Node, error) {
 			return nil, fmt.Errorf("open metadata: bootstrap: %w", err)
 		}
 		n.logger.Info("metadata log bootstrapped", "dir", dir, "voters", len(voters.Servers))
+	}
+	if marker == "" {
+		if err := writeBootstrapMarker(dir, cfg.ClusterID); err != nil {
+			return nil, fmt.Errorf("open metadata: %w", err)
+		}
 	}
 
 	n.raft, err = newRaft(rc, n.fsm, logs, n.store, snaps, n.trans)
@@ -569,3 +587,58 @@ type streamAddr string
 
 func (a streamAddr) Network() string { return "tcp" }
 func (a streamAddr) String() string  { return string(a) }
+
+// bootstrapMarker is the file, next to the log store, that records that the
+// directory was bootstrapped and for which cluster. A log store that lost
+// its contents is then an error rather than a reason to bootstrap a new,
+// empty cluster.
+const bootstrapMarker = "bootstrapped.properties"
+
+func readBootstrapMarker(dir string) (clusterID string, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, bootstrapMarker))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read bootstrap marker: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "cluster.id="); ok && v != "" {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("read bootstrap marker %s: no cluster.id", filepath.Join(dir, bootstrapMarker))
+}
+
+// writeBootstrapMarker writes the marker atomically: a temporary file,
+// synced, renamed into place, then the directory synced.
+func writeBootstrapMarker(dir, clusterID string) error {
+	tmp := filepath.Join(dir, bootstrapMarker+".tmp")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("write bootstrap marker: %w", err)
+	}
+	_, err = f.WriteString("cluster.id=" + clusterID + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, bootstrapMarker))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write bootstrap marker: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("write bootstrap marker: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("write bootstrap marker: sync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -141,6 +141,16 @@ func TestOpenErrors(t *testing.T) {
 		d := t.TempDir()
 		n := openSingle(t, d, ControllerConfig{})
 		n.Close()
+		if n2, err := Open(Config{NodeID: 1, Dir: d, ClusterID: "another", Logger: testLogger()}); !errors.Is(err, kerr.InconsistentClusterID) {
+			if n2 != nil {
+				n2.Close()
+			}
+			t.Fatalf("Open with another cluster id: got %v, want INCONSISTENT_CLUSTER_ID", err)
+		}
+		// Without the bootstrap marker the log itself still tells.
+		if err := os.Remove(filepath.Join(d, LogDirName, bootstrapMarker)); err != nil {
+			t.Fatal(err)
+		}
 		n2, err := Open(Config{NodeID: 1, Dir: d, ClusterID: "another", Logger: testLogger()})
 		if err != nil {
 			t.Fatal(err)
