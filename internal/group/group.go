@@ -149,7 +149,7 @@ type offsetEntry struct {
 	leaderEpoch     int32 // -1 when unknown
 	metadata        string
 	commitTimestamp int64 // milliseconds
-	expireTimestamp int64 // milliseconds; -1 unless committed with an explicit retention (OffsetCommit v2-v4)
+	expireTimestamp int64 // milliseconds; -1 (Kafka's "none") unless committed with a retention (OffsetCommit v2-v4)
 	logOffset       int64 // offset of the record's batch in __consumer_offsets; the higher one wins
 }
 
@@ -585,7 +585,7 @@ func (g *group) removeExpiredOffsets(nowMs, retentionMs int64) []topicPartition 
 			continue
 		}
 		var isExpired bool
-		if e.expireTimestamp >= 0 {
+		if e.expireTimestamp != -1 {
 			isExpired = nowMs >= e.expireTimestamp
 		} else {
 			isExpired = nowMs-base(e) >= retentionMs

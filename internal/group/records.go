@@ -69,7 +69,7 @@ func groupKey(group string) []byte {
 func offsetValue(e offsetEntry) []byte {
 	v := kmsg.NewOffsetCommitValue()
 	v.Version = offsetValueVersion
-	if e.expireTimestamp >= 0 {
+	if e.expireTimestamp != -1 {
 		v.Version = offsetValueExpire
 		v.ExpireTimestamp = e.expireTimestamp
 	}
