@@ -149,3 +149,18 @@ func offsetsIn(b []byte) [][2]int64 {
 func recordIterator(b []byte) *record.Iterator { return record.NewIterator(b) }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// makeBatchTimestamps builds an uncompressed batch with one small record
+// per timestamp.
+func makeBatchTimestamps(t testing.TB, ts []int64) []byte {
+	t.Helper()
+	b := record.NewBuilder(record.CodecNone)
+	for _, x := range ts {
+		b.Add(record.Record{Timestamp: x, Value: make([]byte, 100)})
+	}
+	out, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
