@@ -302,3 +302,30 @@ func (c *Coordinator) transition(g *group, next groupState) {
 		c.log.Error("invalid group state transition", "group", g.id, "from", prev.String(), "to", next.String())
 	}
 }
+
+// versionRanges are the versions of each group API this package handles,
+// by Kafka API key: Kafka 3.9's ranges, plus DescribeGroups v6 (Kafka 4.0).
+var versionRanges = [...]struct{ key, min, max int16 }{
+	{8, 0, 9},  // OffsetCommit (v10 names topics by id)
+	{9, 0, 9},  // OffsetFetch (v10 names topics by id)
+	{11, 0, 9}, // JoinGroup
+	{12, 0, 4}, // Heartbeat
+	{13, 0, 5}, // LeaveGroup
+	{14, 0, 5}, // SyncGroup
+	{15, 0, 6}, // DescribeGroups
+	{16, 0, 5}, // ListGroups
+	{42, 0, 2}, // DeleteGroups
+	{47, 0, 0}, // OffsetDelete
+}
+
+// Versions reports the versions of a group API (by Kafka API key) that the
+// handlers of this package implement, for the broker's ApiVersions; ok is
+// false for an API this package does not handle.
+func Versions(apiKey int16) (minVersion, maxVersion int16, ok bool) {
+	for _, r := range versionRanges {
+		if r.key == apiKey {
+			return r.min, r.max, true
+		}
+	}
+	return 0, 0, false
+}
