@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf16"
@@ -248,6 +249,8 @@ func (c *Coordinator) lookup(groupID string, a api, create bool) (*group, int16)
 	}
 	g := c.groups[groupID]
 	if g == nil {
+		// The id may alias a request buffer; the group outlives it.
+		groupID = strings.Clone(groupID)
 		g = newGroup(groupID, c.PartitionFor(groupID), c.nowMs())
 		c.groups[groupID] = g
 	}

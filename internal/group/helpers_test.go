@@ -86,8 +86,17 @@ func (s *memStorage) Replay(ctx context.Context, partition int32, fn func([]byte
 			return err
 		}
 	}
+	// Hand out each batch in a reused buffer that is scribbled over after
+	// fn returns, as a log reading into one buffer would: the coordinator
+	// must not keep references into it.
+	var buf []byte
 	for _, b := range batches {
-		if err := fn(b); err != nil {
+		buf = append(buf[:0], b...)
+		err := fn(buf)
+		for i := range buf {
+			buf[i] = 0xee
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package group
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -237,8 +238,9 @@ func decodeGroupValue(id string, partition int32, b []byte) (*group, error) {
 			rebalanceTimeout: vm.RebalanceTimeoutMillis,
 			sessionTimeout:   vm.SessionTimeoutMillis,
 			protocolType:     v.ProtocolType,
-			protocols:        []protocol{{name: *v.Protocol, metadata: vm.Subscription}},
-			assignment:       vm.Assignment,
+			// Decoded bytes alias the replayed batch, which Storage may reuse.
+			protocols:  []protocol{{name: *v.Protocol, metadata: bytes.Clone(vm.Subscription)}},
+			assignment: bytes.Clone(vm.Assignment),
 		}
 		if version == 0 {
 			m.rebalanceTimeout = m.sessionTimeout
