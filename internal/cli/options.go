@@ -61,14 +61,23 @@ func (v *Value) Alias(fs *pflag.FlagSet, name string) {
 	f.Hidden = true
 }
 
-// Bool registers an option without argument.
+// Bool registers an option without argument. As in jopt-simple, an
+// argument attached with "=" is ignored: the option is present.
 func (o Option) Bool(fs *pflag.FlagSet) *bool {
 	p := new(bool)
-	fs.BoolVar(p, o.Name, false, o.Usage)
-	f := fs.Lookup(o.Name)
+	f := fs.VarPF((*presence)(p), o.Name, "", o.Usage)
+	f.NoOptDefVal = "true"
 	o.annotate(fs, f)
 	return p
 }
+
+// presence is a flag value that is true once the option appears.
+type presence bool
+
+func (p *presence) Set(string) error { *p = true; return nil }
+func (p *presence) String() string   { return strconv.FormatBool(bool(*p)) }
+func (p *presence) Type() string     { return "bool" }
+func (p *presence) IsBoolFlag() bool { return true }
 
 func (o Option) annotate(fs *pflag.FlagSet, f *pflag.Flag) {
 	f.Hidden = o.Hidden

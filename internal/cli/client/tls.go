@@ -73,6 +73,9 @@ func refuseStore(key, typ string) error {
 
 func trustStore(props *cli.Properties) (*x509.CertPool, error) {
 	typ, explicit := storeType(props, "ssl.truststore.type")
+	if explicit && typ != "PEM" {
+		return nil, refuseStore("ssl.truststore.type", typ)
+	}
 	var data []byte
 	source := ""
 	if v, ok := props.Get("ssl.truststore.certificates"); ok {
@@ -86,9 +89,6 @@ func trustStore(props *cli.Properties) (*x509.CertPool, error) {
 	} else {
 		return nil, nil // the system's roots
 	}
-	if explicit && typ != "PEM" {
-		return nil, refuseStore("ssl.truststore.type", typ)
-	}
 	if !bytes.Contains(data, []byte("-----BEGIN")) {
 		return nil, refuseStore("ssl.truststore.type", "JKS")
 	}
@@ -101,6 +101,9 @@ func trustStore(props *cli.Properties) (*x509.CertPool, error) {
 
 func keyStore(props *cli.Properties) (*tls.Certificate, error) {
 	typ, explicit := storeType(props, "ssl.keystore.type")
+	if explicit && typ != "PEM" {
+		return nil, refuseStore("ssl.keystore.type", typ)
+	}
 	var certPEM, keyPEM []byte
 	switch {
 	case props.Has("ssl.keystore.certificate.chain") || props.Has("ssl.keystore.key"):
@@ -112,11 +115,8 @@ func keyStore(props *cli.Properties) (*tls.Certificate, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read key store %s: %w", path, err)
 		}
-		if explicit && typ != "PEM" || !bytes.Contains(b, []byte("-----BEGIN")) {
-			if !explicit {
-				typ = "JKS"
-			}
-			return nil, refuseStore("ssl.keystore.type", typ)
+		if !bytes.Contains(b, []byte("-----BEGIN")) {
+			return nil, refuseStore("ssl.keystore.type", "JKS")
 		}
 		certPEM, keyPEM = b, b
 	case props.Has("ssl.certificate.location"):

@@ -1,0 +1,260 @@
+// Package clitest is the shared harness of the tools' testscript suites: a
+// `broker NAME` command that starts a broker (internal/testbroker) and
+// exports its address as $NAME, a `buildtools` command that builds the real
+// binaries into $WORK/bin for shell pipelines, a `waitfor` command that polls
+// a file with a deadline, and the [kfake] condition, true while testbroker
+// runs franz-go's kfake rather than kafka-server (goldens stay true to Apache
+// Kafka; lines that only kfake prints sit behind [kfake]).
+package clitest
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafkakit/kafkakit/internal/testbroker"
+)
+
+// Params returns testscript parameters for the scripts in dir with the
+// shared commands and conditions. UPDATE_GOLDEN=1 rewrites cmp goldens.
+func Params(t *testing.T, dir string) testscript.Params {
+	kfake := isKfake(t)
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") == "1",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"broker":     cmdBroker,
+			"buildtools": cmdBuildTools,
+			"waitfor":    cmdWaitFor,
+			"topicid":    cmdTopicID,
+			"cmpcat":     cmdCmpCat,
+			"brokerid":   cmdBrokerID,
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "kfake":
+				return kfake, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+	}
+}
+
+// isKfake starts a broker and asks for its cluster id: kfake calls its
+// cluster "kfake".
+func isKfake(t *testing.T) bool {
+	t.Helper()
+	b, err := testbroker.Start(testbroker.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("start broker: %v", err)
+	}
+	defer b.Close()
+	id, err := ClusterID(b.Addr)
+	if err != nil {
+		t.Fatalf("cluster id: %v", err)
+	}
+	return id == "kfake"
+}
+
+// ClusterID asks the broker at addr for its cluster id, with franz-go.
+func ClusterID(addr string) (string, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		return "", err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
+	if err != nil {
+		return "", err
+	}
+	if resp.ClusterID == nil {
+		return "", nil
+	}
+	return *resp.ClusterID, nil
+}
+
+// cmdCmpCat: cmpcat stdout|stderr file... — the stream must equal the
+// concatenation of the files (a message followed by a shared usage table).
+func cmdCmpCat(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || (args[0] != "stdout" && args[0] != "stderr") {
+		ts.Fatalf("usage: cmpcat stdout|stderr file...")
+	}
+	got := ts.ReadFile(args[0])
+	var want strings.Builder
+	for _, f := range args[1:] {
+		want.WriteString(ts.ReadFile(f))
+	}
+	if (got == want.String()) == neg {
+		if neg {
+			ts.Fatalf("%s unexpectedly equals %s", args[0], strings.Join(args[1:], " + "))
+		}
+		ts.Logf("[diff]\n%s", lineDiff(want.String(), got))
+		ts.Fatalf("%s differs from %s", args[0], strings.Join(args[1:], " + "))
+	}
+}
+
+// lineDiff shows the first differing line of want and got.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\nwant %q\ngot  %q", i+1, wl, gl)
+		}
+	}
+	return ""
+}
+
+// metadata asks the broker at addr for cluster metadata with franz-go, a
+// client independent of the tools under test.
+func metadata(addr string, topics ...string) (*kmsg.MetadataResponse, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req := kmsg.NewPtrMetadataRequest()
+	for _, t := range topics {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(t)
+		req.Topics = append(req.Topics, rt)
+	}
+	return req.RequestWith(ctx, cl)
+}
+
+// cmdTopicID: topicid VAR ADDR TOPIC — set $VAR to the topic's id as Kafka
+// prints it (URL-safe base64 without padding).
+func cmdTopicID(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: topicid VAR ADDR TOPIC")
+	}
+	resp, err := metadata(args[1], args[2])
+	ts.Check(err)
+	for _, t := range resp.Topics {
+		if t.Topic != nil && *t.Topic == args[2] && t.ErrorCode == 0 {
+			ts.Setenv(args[0], base64.RawURLEncoding.EncodeToString(t.TopicID[:]))
+			return
+		}
+	}
+	ts.Fatalf("topic %s not found", args[2])
+}
+
+// cmdBrokerID: brokerid VAR ADDR — set $VAR to the node id of the (first)
+// broker.
+func cmdBrokerID(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: brokerid VAR ADDR")
+	}
+	resp, err := metadata(args[1])
+	ts.Check(err)
+	if len(resp.Brokers) == 0 {
+		ts.Fatalf("no brokers")
+	}
+	ts.Setenv(args[0], fmt.Sprint(resp.Brokers[0].NodeID))
+}
+
+// cmdBroker: broker NAME [partitions] — start a broker with its data under
+// $WORK/NAME and set $NAME to its address. It stops when the script ends.
+func cmdBroker(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: broker NAME [partitions]")
+	}
+	opts := testbroker.Options{Dir: ts.MkAbs(args[0])}
+	if len(args) == 2 {
+		if _, err := fmt.Sscan(args[1], &opts.Partitions); err != nil {
+			ts.Fatalf("partitions: %v", err)
+		}
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		ts.Fatalf("%v", err)
+	}
+	b, err := testbroker.Start(opts)
+	ts.Check(err)
+	ts.Defer(b.Close)
+	ts.Setenv(args[0], b.Addr)
+}
+
+// cmdBuildTools: buildtools — build the three console tools and kafka-topics
+// with `go build` into $WORK/bin and put it first on $PATH.
+func cmdBuildTools(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: buildtools")
+	}
+	bin := ts.MkAbs("bin")
+	root, err := moduleRoot()
+	ts.Check(err)
+	cmd := exec.Command("go", "build", "-o", bin+string(filepath.Separator),
+		"./cmd/kafka-topics", "./cmd/kafka-console-producer", "./cmd/kafka-console-consumer")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		ts.Fatalf("go build: %v\n%s", err, out)
+	}
+	ts.Setenv("PATH", bin+string(filepath.ListSeparator)+ts.Getenv("PATH"))
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(strings.TrimSpace(string(out))), nil
+}
+
+// cmdWaitFor: waitfor [-count=N] [-timeout=D] file pattern — poll file until
+// the pattern matches (N times), or fail after the timeout (default 30s).
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	count, timeout := 1, 30*time.Second
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		var err error
+		switch {
+		case strings.HasPrefix(args[0], "-count="):
+			_, err = fmt.Sscan(strings.TrimPrefix(args[0], "-count="), &count)
+		case strings.HasPrefix(args[0], "-timeout="):
+			timeout, err = time.ParseDuration(strings.TrimPrefix(args[0], "-timeout="))
+		default:
+			err = fmt.Errorf("unknown flag %s", args[0])
+		}
+		ts.Check(err)
+		args = args[1:]
+	}
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfor [-count=N] [-timeout=D] file pattern")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(timeout)
+	for {
+		data, _ := os.ReadFile(ts.MkAbs(args[0]))
+		if len(re.FindAllIndex(data, -1)) >= count {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("waitfor: %s did not match %q %d times within %v; it holds:\n%s", args[0], args[1], count, timeout, data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
