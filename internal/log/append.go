@@ -72,17 +72,46 @@ func (l *Log) Append(data []byte, info AppendInfo) (AppendResult, error) {
 	}
 
 	l.mu.Lock()
-	res, flushTo, err := l.appendLocked(batches, cfg, info)
+	res, fl, err := l.appendLocked(batches, cfg, info)
+	if fl.rolledTo > 0 && err == nil {
+		// Like Kafka's scheduled "flush-log" task, the segment left by a
+		// roll is fsynced in the background; the producer does not wait.
+		l.bg.Add(1)
+		go l.backgroundFlush(fl.rolledTo)
+	}
 	l.mu.Unlock()
 	if err != nil {
 		return AppendResult{}, err
 	}
-	if flushTo > 0 {
-		if err := l.flushUpTo(flushTo); err != nil {
+	if fl.due > 0 {
+		// flush.messages reached: fsync before answering, as Kafka does.
+		if err := l.flushUpTo(fl.due); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
+}
+
+// flushPlan says which flushes an append calls for: rolledTo, the base of a
+// new segment whose predecessors are to be fsynced in the background; due,
+// the offset up to which flush.messages requires an fsync now.
+type flushPlan struct {
+	rolledTo int64
+	due      int64
+}
+
+// backgroundFlush fsyncs up to offset; a failure takes the log offline, as
+// an I/O error takes a Kafka log directory offline.
+func (l *Log) backgroundFlush(offset int64) {
+	defer l.bg.Done()
+	if err := l.flushUpTo(offset); err != nil {
+		l.logger.Error("flush after roll", "offset", offset, "err", err)
+		l.mu.Lock()
+		if l.failed == nil {
+			l.failed = err
+		}
+		l.mu.Unlock()
+	}
 }
 
 // splitBatches cuts data into whole v2 batches.
@@ -252,10 +281,10 @@ func (l *Log) decoder() *record.Decoder {
 func (l *Log) releaseDecoder(d *record.Decoder) { l.decoders.Put(d) }
 
 // appendLocked assigns offsets, checks producer state, rolls if needed and
-// writes. It returns the offset up to which a flush is due (0 for none).
-func (l *Log) appendLocked(batches []inBatch, cfg Config, info AppendInfo) (AppendResult, int64, error) {
+// writes. It returns the flushes the append calls for.
+func (l *Log) appendLocked(batches []inBatch, cfg Config, info AppendInfo) (AppendResult, flushPlan, error) {
 	if err := l.usableLocked(); err != nil {
-		return AppendResult{}, 0, err
+		return AppendResult{}, flushPlan{}, err
 	}
 	if info.Replicated {
 		return l.appendReplicatedLocked(batches, cfg)
@@ -269,14 +298,14 @@ func (l *Log) appendLocked(batches []inBatch, cfg Config, info AppendInfo) (Appe
 	// none of it is covered by the CRC except the timestamp fields, which
 	// the record package rewrites with a fresh CRC.
 	if err := record.SetBaseOffset(b.raw, leo); err != nil {
-		return AppendResult{}, 0, invalid(ErrCorruptMessage, "%v", err)
+		return AppendResult{}, flushPlan{}, invalid(ErrCorruptMessage, "%v", err)
 	}
 	if err := record.SetPartitionLeaderEpoch(b.raw, info.LeaderEpoch); err != nil {
-		return AppendResult{}, 0, invalid(ErrCorruptMessage, "%v", err)
+		return AppendResult{}, flushPlan{}, invalid(ErrCorruptMessage, "%v", err)
 	}
 	if cfg.logAppendTime() {
 		if err := record.SetLogAppendTime(b.raw, nowMs); err != nil {
-			return AppendResult{}, 0, invalid(ErrCorruptMessage, "%v", err)
+			return AppendResult{}, flushPlan{}, invalid(ErrCorruptMessage, "%v", err)
 		}
 		res.LogAppendTime = nowMs
 		b.maxTimestamp = nowMs
@@ -285,7 +314,7 @@ func (l *Log) appendLocked(batches []inBatch, cfg Config, info AppendInfo) (Appe
 	}
 	h, err := record.ParseHeader(b.raw)
 	if err != nil {
-		return AppendResult{}, 0, invalid(ErrCorruptMessage, "%v", err)
+		return AppendResult{}, flushPlan{}, invalid(ErrCorruptMessage, "%v", err)
 	}
 	b.hdr = h
 
@@ -298,53 +327,54 @@ func (l *Log) appendLocked(batches []inBatch, cfg Config, info AppendInfo) (Appe
 				if cfg.logAppendTime() {
 					res.LogAppendTime = dup.timestamp
 				}
-				return res, 0, nil
+				return res, flushPlan{}, nil
 			}
 		}
 		if err := chk.add(producerBatchOf(h)); err != nil {
-			return AppendResult{}, 0, err
+			return AppendResult{}, flushPlan{}, err
 		}
 	}
 
-	flushTo, err := l.writeBatchLocked(b, cfg, nowMs)
+	var fl flushPlan
+	fl.rolledTo, err = l.writeBatchLocked(b, cfg, nowMs)
 	if err != nil {
-		return AppendResult{}, 0, err
+		return AppendResult{}, flushPlan{}, err
 	}
 	if _, err := l.epochs.assign(info.LeaderEpoch, res.FirstOffset); err != nil {
 		l.failed = storageErr("write", l.epochs.path, err)
-		return AppendResult{}, 0, l.failed
+		return AppendResult{}, flushPlan{}, l.failed
 	}
 	chk.commit()
 	l.producers.mapEndOffset = l.logEndOffset
 	res.LogStartOffset = l.logStartOffset
 	if l.logEndOffset-l.recoveryPoint >= cfg.FlushMessages {
-		flushTo = l.logEndOffset
+		fl.due = l.logEndOffset
 	}
-	return res, flushTo, nil
+	return res, fl, nil
 }
 
-func (l *Log) appendReplicatedLocked(batches []inBatch, cfg Config) (AppendResult, int64, error) {
+func (l *Log) appendReplicatedLocked(batches []inBatch, cfg Config) (AppendResult, flushPlan, error) {
 	first := batches[0].hdr
 	if first.BaseOffset < l.logEndOffset {
-		return AppendResult{}, 0, fmt.Errorf("%w: first offset %d in append to %s is below the log end offset %d",
+		return AppendResult{}, flushPlan{}, fmt.Errorf("%w: first offset %d in append to %s is below the log end offset %d",
 			ErrUnexpectedAppendOffset, first.BaseOffset, l.name(), l.logEndOffset)
 	}
 	nowMs := l.nowMs()
 	chk := l.producers.checker(false, false)
-	var flushTo int64
+	var fl flushPlan
 	epochsChanged := false
 	for i := range batches {
 		b := &batches[i]
 		if b.hdr.ProducerID >= 0 {
 			if err := chk.add(producerBatchOf(b.hdr)); err != nil {
-				return AppendResult{}, 0, err
+				return AppendResult{}, flushPlan{}, err
 			}
 		}
-		f, err := l.writeBatchLocked(b, cfg, nowMs)
+		rolled, err := l.writeBatchLocked(b, cfg, nowMs)
 		if err != nil {
-			return AppendResult{}, 0, err
+			return AppendResult{}, flushPlan{}, err
 		}
-		flushTo = max(flushTo, f)
+		fl.rolledTo = max(fl.rolledTo, rolled)
 		if l.epochs.assignNoWrite(b.hdr.PartitionLeaderEpoch, b.hdr.BaseOffset) {
 			epochsChanged = true
 		}
@@ -352,23 +382,23 @@ func (l *Log) appendReplicatedLocked(batches []inBatch, cfg Config) (AppendResul
 	if epochsChanged {
 		if err := l.epochs.write(); err != nil {
 			l.failed = storageErr("write", l.epochs.path, err)
-			return AppendResult{}, 0, l.failed
+			return AppendResult{}, flushPlan{}, l.failed
 		}
 	}
 	chk.commit()
 	l.producers.mapEndOffset = l.logEndOffset
 	if l.logEndOffset-l.recoveryPoint >= cfg.FlushMessages {
-		flushTo = l.logEndOffset
+		fl.due = l.logEndOffset
 	}
 	return AppendResult{
 		FirstOffset: first.BaseOffset, LastOffset: batches[len(batches)-1].hdr.LastOffset(),
 		LogAppendTime: -1, LogStartOffset: l.logStartOffset,
-	}, flushTo, nil
+	}, fl, nil
 }
 
 // writeBatchLocked rolls if the active segment cannot take the batch and
-// writes it, moving the log end offset. It returns the offset up to which a
-// flush is due after a roll (0 for none).
+// writes it, moving the log end offset. After a roll it returns the new
+// segment's base offset, below which everything is to be flushed (else 0).
 func (l *Log) writeBatchLocked(b *inBatch, cfg Config, nowMs int64) (int64, error) {
 	size := int64(len(b.raw))
 	if size > cfg.SegmentBytes {

@@ -128,7 +128,10 @@ func (c Config) Compact() bool { return c.hasPolicy("compact") }
 func (c Config) Delete() bool { return c.hasPolicy("delete") }
 
 func (c Config) hasPolicy(want string) bool {
-	for _, p := range strings.Split(c.CleanupPolicy, ",") {
+	rest := c.CleanupPolicy
+	for rest != "" {
+		var p string
+		p, rest, _ = strings.Cut(rest, ",")
 		if strings.TrimSpace(p) == want {
 			return true
 		}

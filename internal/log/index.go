@@ -107,13 +107,15 @@ func validTimeEntries(b []byte) int {
 	return n
 }
 
-// index holds one .index or .timeindex file. Entries live in memory (buf
-// mirrors the used part of the file); the file is written through as
-// entries are added. While its segment is active the file is open and
-// pre-allocated to the configured maximum, as Kafka's memory-mapped indexes
-// are; when the segment is rolled or the log closed it is trimmed to the
-// entries and closed. The entries of an inactive segment are read from disk
-// on first use.
+// index holds one .index or .timeindex file. Entries live in memory; while
+// the segment is active the file is open and pre-allocated to the
+// configured maximum, as Kafka's memory-mapped indexes are, and new entries
+// reach it when the log is flushed, rolled or closed (written counts the
+// bytes of buf already in the file). Like dirty pages of Kafka's mmap, the
+// unwritten tail only matters after a crash, when recovery rebuilds the
+// active segment's indexes from the log anyway. When the segment is rolled
+// or the log closed the file is trimmed to its entries and closed. The
+// entries of an inactive segment are read from disk on first use.
 //
 // mu guards all fields. It is taken after the owning Log's lock (see the
 // lock order in the package doc) and is needed because readers holding the
@@ -124,6 +126,7 @@ type index struct {
 	base       int64
 	entrySize  int
 	buf        []byte
+	written    int // bytes of buf already in the file
 	loaded     bool
 	f          *os.File // non-nil while active
 	maxEntries int
@@ -142,7 +145,7 @@ func (ix *index) create(maxBytes int32) error {
 	if err != nil {
 		return err
 	}
-	ix.f, ix.buf, ix.loaded = f, ix.buf[:0], true
+	ix.f, ix.buf, ix.written, ix.loaded = f, ix.buf[:0], 0, true
 	return ix.resizeLocked(maxBytes)
 }
 
@@ -156,7 +159,7 @@ func (ix *index) setEntries(buf []byte, active bool, maxBytes int32) error {
 		ix.f.Close()
 		ix.f = nil
 	}
-	ix.buf, ix.loaded = buf, true
+	ix.buf, ix.written, ix.loaded = buf, len(buf), true
 	f, err := os.OpenFile(ix.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
@@ -196,12 +199,29 @@ func (ix *index) resizeLocked(maxBytes int32) error {
 		size = int64(len(ix.buf))
 	}
 	ix.maxEntries = max(1, int(size)/ix.entrySize)
+	st, err := ix.f.Stat()
+	if err != nil {
+		return err
+	}
 	if err := ix.f.Truncate(size); err != nil {
 		return err
 	}
-	// Zero whatever follows the entries so a stale tail (after truncation)
-	// can never be mistaken for entries when the file is read after a crash.
-	return ix.zeroTailLocked(int64(len(ix.buf)), size)
+	// Zero whatever old content follows the entries, so a stale tail can
+	// never be mistaken for entries when the file is read after a crash;
+	// the part the file grew by reads as zeros already.
+	return ix.zeroTailLocked(int64(ix.written), min(st.Size(), size))
+}
+
+// writeOutLocked writes the entries not yet in the file.
+func (ix *index) writeOutLocked() error {
+	if ix.f == nil || ix.written >= len(ix.buf) {
+		return nil
+	}
+	if _, err := ix.f.WriteAt(ix.buf[ix.written:], int64(ix.written)); err != nil {
+		return err
+	}
+	ix.written = len(ix.buf)
+	return nil
 }
 
 func (ix *index) zeroTailLocked(from, to int64) error {
@@ -281,9 +301,6 @@ func (ix *index) appendRaw(entry []byte) error {
 	if len(ix.buf)/ix.entrySize >= ix.maxEntries {
 		return fmt.Errorf("append to full index %s (%d entries)", ix.path, ix.maxEntries)
 	}
-	if _, err := ix.f.WriteAt(entry, int64(len(ix.buf))); err != nil {
-		return err
-	}
 	ix.buf = append(ix.buf, entry...)
 	return nil
 }
@@ -299,11 +316,16 @@ func (ix *index) truncateEntries(n int) error {
 	if keep >= len(ix.buf) {
 		return nil
 	}
-	old := len(ix.buf)
 	ix.buf = ix.buf[:keep]
 	if ix.f != nil {
-		return ix.zeroTailLocked(int64(keep), int64(old))
+		if keep < ix.written {
+			old := ix.written
+			ix.written = keep
+			return ix.zeroTailLocked(int64(keep), int64(old))
+		}
+		return nil
 	}
+	ix.written = keep
 	return os.Truncate(ix.path, int64(keep))
 }
 
@@ -314,6 +336,9 @@ func (ix *index) deactivate(sync bool) error {
 	defer ix.mu.Unlock()
 	if ix.f == nil {
 		return nil
+	}
+	if err := ix.writeOutLocked(); err != nil {
+		return err
 	}
 	f := ix.f
 	ix.f = nil
@@ -330,11 +355,15 @@ func (ix *index) deactivate(sync bool) error {
 	return f.Close()
 }
 
+// sync writes out pending entries and fsyncs the file of an active index.
 func (ix *index) sync() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.f == nil {
 		return nil
+	}
+	if err := ix.writeOutLocked(); err != nil {
+		return err
 	}
 	return ix.f.Sync()
 }

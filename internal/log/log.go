@@ -96,6 +96,7 @@ type Log struct {
 	dir       string
 	topic     string
 	partition int32
+	tpName    string // "<topic>-<partition>" for messages
 	logger    *slog.Logger
 	now       func() time.Time
 	cfg       atomic.Pointer[Config]
@@ -103,6 +104,9 @@ type Log struct {
 	// flushMu serializes flushes; it is taken before mu and never while
 	// holding it.
 	flushMu sync.Mutex
+	// bg tracks background flushes started after rolls; Close and Delete
+	// wait for them.
+	bg sync.WaitGroup
 
 	mu             sync.RWMutex
 	topicID        [16]byte
@@ -136,6 +140,7 @@ func Open(dir string, topic string, partition int32, cfg Config, opts Options) (
 	}
 	l := &Log{
 		dir: dir, topic: topic, partition: partition,
+		tpName:    topic + "-" + strconv.Itoa(int(partition)),
 		logger:    opts.Logger.With("topic", topic, "partition", partition),
 		now:       opts.Now,
 		producers: newProducerStateManager(),
@@ -310,7 +315,7 @@ func (l *Log) SetConfig(cfg Config) error {
 	return nil
 }
 
-func (l *Log) name() string { return l.topic + "-" + strconv.Itoa(int(l.partition)) }
+func (l *Log) name() string { return l.tpName }
 
 // Size is the total size of the segment files in bytes.
 func (l *Log) Size() int64 {
@@ -537,14 +542,13 @@ func (l *Log) syncSnapshots(from, to int64) error {
 // final entry and trimmed, the recovery point moved to the end. Reads
 // already handed out stay valid until released.
 func (l *Log) Close() error {
+	if !l.markClosed() {
+		return nil
+	}
 	l.flushMu.Lock()
 	defer l.flushMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
-		return nil
-	}
-	l.closed = true
 	var errs []error
 	if l.failed == nil {
 		if err := l.writeSnapshotLocked(l.logEndOffset); err != nil {
@@ -578,13 +582,25 @@ func (l *Log) Close() error {
 	return nil
 }
 
+// markClosed stops new appends, reads and background work, then waits for
+// background flushes to finish. It reports whether this call closed the
+// log.
+func (l *Log) markClosed() bool {
+	l.mu.Lock()
+	was := l.closed
+	l.closed = true
+	l.mu.Unlock()
+	l.bg.Wait()
+	return !was
+}
+
 // closeFiles releases every file without flushing, as a process crash
 // would; Open uses it to clean up after a failed load and tests use it to
 // simulate a crash.
 func (l *Log) closeFiles() {
+	l.markClosed()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.closed = true
 	for _, s := range l.segments {
 		s.close(false)
 	}
@@ -596,15 +612,13 @@ func (l *Log) closeFiles() {
 // deleting at the next start), then removed. Reads already handed out stay
 // valid until released.
 func (l *Log) Delete() error {
+	l.markClosed()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.closed {
-		l.closed = true
-		for _, s := range l.segments {
-			s.close(false)
-		}
-		l.segments = nil
+	for _, s := range l.segments {
+		s.close(false)
 	}
+	l.segments = nil
 	id := NewUUID()
 	target := fmt.Sprintf("%s.%x%s", l.dir, id[:], deleteDirSuffix)
 	if err := os.Rename(l.dir, target); err != nil {
