@@ -24,8 +24,28 @@ func producerBatchOf(h record.Header) producerBatch {
 		producerID: h.ProducerID, epoch: h.ProducerEpoch,
 		baseSequence: h.BaseSequence, lastSequence: h.LastSequence(),
 		baseOffset: h.BaseOffset, lastOffset: h.LastOffset(), maxTimestamp: h.MaxTimestamp,
-		transactional: h.IsTransactional(), control: h.IsControl(),
+		transactional: h.IsTransactional(), control: h.IsControl(), coordinatorEpoch: -1,
 	}
+}
+
+// producerBatchOfRaw is producerBatchOf for a whole batch: a transaction
+// marker's coordinator epoch is read from its control record.
+func producerBatchOfRaw(h record.Header, raw []byte) producerBatch {
+	pb := producerBatchOf(h)
+	if !h.IsControl() {
+		return pb
+	}
+	errDone := errors.New("done")
+	(record.Batch{Header: h, Raw: raw}).EachRecord(func(r *record.Record) error {
+		k, err := record.ParseControlKey(r.Key)
+		if err == nil && (k.Type == record.ControlAbort || k.Type == record.ControlCommit) {
+			if m, err := record.ParseEndTxnMarker(r.Value); err == nil {
+				pb.coordinatorEpoch = m.CoordinatorEpoch
+			}
+		}
+		return errDone
+	})
+	return pb
 }
 
 // Append validates and writes batches, a sequence of whole v2 record
@@ -330,7 +350,7 @@ func (l *Log) appendLocked(batches []inBatch, cfg Config, info AppendInfo) (Appe
 				return res, flushPlan{}, nil
 			}
 		}
-		if err := chk.add(producerBatchOf(h)); err != nil {
+		if err := chk.add(producerBatchOfRaw(h, b.raw)); err != nil {
 			return AppendResult{}, flushPlan{}, err
 		}
 	}
@@ -366,7 +386,7 @@ func (l *Log) appendReplicatedLocked(batches []inBatch, cfg Config) (AppendResul
 	for i := range batches {
 		b := &batches[i]
 		if b.hdr.ProducerID >= 0 {
-			if err := chk.add(producerBatchOf(b.hdr)); err != nil {
+			if err := chk.add(producerBatchOfRaw(b.hdr, b.raw)); err != nil {
 				return AppendResult{}, flushPlan{}, err
 			}
 		}

@@ -37,6 +37,10 @@ var (
 	// ErrInvalidTxnState: a producer with an open transaction wrote a
 	// non-transactional batch (INVALID_TXN_STATE, 48).
 	ErrInvalidTxnState = errors.New("invalid transaction state")
+	// ErrTransactionCoordinatorFenced: a transaction marker carries a
+	// coordinator epoch older than one already seen for its producer
+	// (TRANSACTION_COORDINATOR_FENCED, 90).
+	ErrTransactionCoordinatorFenced = errors.New("transaction coordinator fenced")
 	// ErrUnknownProducerID (UNKNOWN_PRODUCER_ID, 59) is never returned by
 	// Append: since Kafka 2.5 (KIP-360) a broker accepts any first sequence
 	// from a producer it holds no state for, and this log does the same. It

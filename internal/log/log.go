@@ -619,8 +619,7 @@ func (l *Log) Delete() error {
 		s.close(false)
 	}
 	l.segments = nil
-	id := NewUUID()
-	target := fmt.Sprintf("%s.%x%s", l.dir, id[:], deleteDirSuffix)
+	target := filepath.Join(filepath.Dir(l.dir), deleteDirName(l.topic, l.partition, NewUUID()))
 	if err := os.Rename(l.dir, target); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil
@@ -639,6 +638,14 @@ func (l *Log) Delete() error {
 
 // deleteDirSuffix marks a partition directory scheduled for deletion.
 const deleteDirSuffix = "-delete"
+
+// deleteDirName is the name Kafka gives a partition directory it is about
+// to delete: <topic>-<partition>.<uuid as 32 hex digits>-delete, with the
+// topic cut short so that the name fits in 255 bytes.
+func deleteDirName(topic string, partition int32, id [16]byte) string {
+	suffix := fmt.Sprintf("-%d.%x%s", partition, id[:], deleteDirSuffix)
+	return topic[:min(len(topic), 255-len(suffix))] + suffix
+}
 
 // snapshotPath names the producer snapshot for offset.
 func snapshotPath(dir string, offset int64) string {

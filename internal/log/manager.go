@@ -387,6 +387,9 @@ func (m *Manager) GetOrCreate(topic string, partition int32, topicID [16]byte, c
 		return nil, fmt.Errorf("invalid partition %d", partition)
 	}
 	tp := TopicPartition{Topic: topic, Partition: partition}
+	if tp.String() == MetadataLogDir {
+		return nil, fmt.Errorf("%s is the metadata log, not a partition log", MetadataLogDir)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {

@@ -346,3 +346,17 @@ func TestManagerRunBackground(t *testing.T) {
 		t.Fatal("RunBackground did not return after cancel")
 	}
 }
+
+func TestDeleteDirName(t *testing.T) {
+	id := [16]byte{0xab, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0xff}
+	if got, want := deleteDirName("orders", 3, id), "orders-3.ab0102030405060708090a0b0c0d0eff-delete"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	long := deleteDirName(strings.Repeat("t", 249), 2147483647, id)
+	if len(long) != 255 || !strings.HasSuffix(long, "-2147483647.ab0102030405060708090a0b0c0d0eff-delete") {
+		t.Errorf("long name %d bytes: %s", len(long), long)
+	}
+	if _, ok := parsePartitionDir(long); ok {
+		t.Error("a delete directory parsed as a partition")
+	}
+}

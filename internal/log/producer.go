@@ -102,6 +102,9 @@ type producerBatch struct {
 	maxTimestamp  int64
 	transactional bool
 	control       bool
+	// coordinatorEpoch is the coordinator epoch of a COMMIT or ABORT
+	// marker, -1 when the batch is not one or was not decoded.
+	coordinatorEpoch int32
 }
 
 // appendChecker validates and stages the batches of one append against the
@@ -150,6 +153,13 @@ func (c *appendChecker) add(b producerBatch) error {
 	}
 	if b.control {
 		// A transaction marker ends the producer's open transaction.
+		if b.coordinatorEpoch >= 0 {
+			if e.coordinatorEpoch > b.coordinatorEpoch && checkEpoch {
+				return invalid(ErrTransactionCoordinatorFenced, "invalid coordinator epoch for producerId %d at offset %d: %d (zombie), %d (current)",
+					b.producerID, b.baseOffset, b.coordinatorEpoch, e.coordinatorEpoch)
+			}
+			e.coordinatorEpoch = b.coordinatorEpoch
+		}
 		if b.epoch > e.epoch || e.epoch == -1 {
 			e.epoch = b.epoch
 			e.batches = nil

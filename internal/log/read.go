@@ -13,8 +13,12 @@ import (
 // and a region of one segment file holding whole batches (the last one may
 // be cut short by maxBytes, exactly as Kafka sends it; consumers skip a
 // partial trailing batch). The region stays readable until Release, even
-// if retention deletes the segment meanwhile. A ReadResult is not safe for
-// concurrent use.
+// if retention deletes the segment or the partition is deleted meanwhile.
+// Only a truncation of the same segment (a follower diverging from its
+// leader) can shorten the file under a region; WriteTo and Bytes then
+// return io.ErrUnexpectedEOF and the caller should drop the connection, as
+// Kafka does when a file shrinks during a transfer. A ReadResult is not
+// safe for concurrent use.
 type ReadResult struct {
 	HighWatermark    int64
 	LastStableOffset int64
