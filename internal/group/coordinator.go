@@ -306,8 +306,9 @@ func (c *Coordinator) transition(g *group, next groupState) {
 	}
 }
 
-// versionRanges are the versions of each group API this package handles,
-// by Kafka API key: Kafka 3.9's ranges, plus DescribeGroups v6 (Kafka 4.0).
+// versionRanges are the versions of each group API to advertise, by Kafka
+// API key: Kafka 3.9's ranges. (DescribeGroups also answers v6 the Kafka 4.0
+// way, but 3.9 does not advertise it.)
 var versionRanges = [...]struct{ key, min, max int16 }{
 	{8, 0, 9},  // OffsetCommit (v10 names topics by id)
 	{9, 0, 9},  // OffsetFetch (v10 names topics by id)
@@ -315,7 +316,7 @@ var versionRanges = [...]struct{ key, min, max int16 }{
 	{12, 0, 4}, // Heartbeat
 	{13, 0, 5}, // LeaveGroup
 	{14, 0, 5}, // SyncGroup
-	{15, 0, 6}, // DescribeGroups
+	{15, 0, 5}, // DescribeGroups
 	{16, 0, 5}, // ListGroups
 	{42, 0, 2}, // DeleteGroups
 	{47, 0, 0}, // OffsetDelete

@@ -494,25 +494,24 @@ func (g *group) isSubscribedToTopic(topic string) bool {
 }
 
 // initNextGeneration starts the next generation once the join phase is
-// over: CompletingRebalance with a selected protocol, or Empty.
-func (g *group) initNextGeneration(nowMs int64) {
+// over: CompletingRebalance with a selected protocol, or Empty. It reports
+// whether that was a transition Kafka allows.
+func (g *group) initNextGeneration(nowMs int64) bool {
 	g.generation++
+	clear(g.pendingSync)
 	if len(g.members) > 0 {
 		name, _ := g.selectProtocol()
 		g.protocolName = &name
 		g.computeSubscribedTopics()
-		g.transition(stateCompletingRebalance, nowMs)
-	} else {
-		g.protocolName = nil
-		g.computeSubscribedTopics()
-		g.transition(stateEmpty, nowMs)
+		return g.transition(stateCompletingRebalance, nowMs)
 	}
-	clear(g.pendingSync)
+	g.protocolName = nil
+	g.computeSubscribedTopics()
+	return g.transition(stateEmpty, nowMs)
 }
 
-// transition moves to next and stamps the time. Callers only ask for moves
-// Kafka allows; the check guards the invariant in tests (see
-// errInvalidTransition in the coordinator's logging).
+// transition moves to next and stamps the time; it reports whether Kafka
+// allows the move (callers log a violation: it would be a bug here).
 func (g *group) transition(next groupState, nowMs int64) bool {
 	ok := g.state.canTransition(next)
 	g.state = next

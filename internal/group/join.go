@@ -10,9 +10,10 @@ import (
 )
 
 // JoinGroup handles a JoinGroup request (versions 0-9) from a client with
-// the given id and address. It blocks until the join phase of the rebalance
-// completes, the request's context ends, or the group's partition is
-// unloaded.
+// the given client id and host, the host as Kafka reports it in
+// DescribeGroups ("/" and the IP address, e.g. "/127.0.0.1"). It blocks until
+// the join phase of the rebalance completes, the request's context ends, or
+// the group's partition is unloaded.
 //
 // Per version, as in Kafka 3.9: v0 has no rebalance timeout (the session
 // timeout stands in); v4+ answers a dynamic member joining without a member
@@ -498,9 +499,9 @@ func (c *Coordinator) completeJoin(g *group) {
 		c.armJoin(g, &delayedOp{delay: g.rebalanceTimeout()})
 		return
 	}
-	g.initNextGeneration(c.nowMs())
-	if !g.is(stateEmpty) && !g.is(stateCompletingRebalance) {
-		c.log.Error("invalid group state transition", "group", g.id, "to", g.state.String())
+	prev := g.state
+	if !g.initNextGeneration(c.nowMs()) {
+		c.log.Error("invalid group state transition", "group", g.id, "from", prev.String(), "to", g.state.String())
 	}
 	if g.is(stateEmpty) {
 		c.log.Info("group is now empty", "group", g.id, "generation", g.generation, "partition", g.partition)
