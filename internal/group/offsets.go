@@ -544,3 +544,37 @@ func (c *Coordinator) cleanupExpired() {
 		c.log.Info("removed expired offsets", "offsets", total)
 	}
 }
+
+// OnTopicsDeleted removes every committed offset of the given topics from
+// the groups this coordinator owns, writing tombstones, as Kafka does when
+// topics are deleted (GroupCoordinator.onPartitionsDeleted). Groups left
+// empty without offsets are removed. The broker calls it after a topic
+// deletion is applied.
+func (c *Coordinator) OnTopicsDeleted(ctx context.Context, topics ...string) {
+	deleted := make(map[string]bool, len(topics))
+	for _, t := range topics {
+		deleted[t] = true
+	}
+	groups, _ := c.ownedGroups()
+	total := 0
+	for _, g := range groups {
+		g.writeMu.Lock()
+		g.mu.Lock()
+		var tps []topicPartition
+		for tp := range g.offsets {
+			if deleted[tp.topic] {
+				tps = append(tps, tp)
+			}
+		}
+		if len(tps) == 0 || g.is(stateDead) {
+			g.mu.Unlock()
+			g.writeMu.Unlock()
+			continue
+		}
+		total += c.cleanupGroup(ctx, g, func() []topicPartition { return g.removeOffsets(tps) })
+		g.writeMu.Unlock()
+	}
+	if total > 0 {
+		c.log.Info("removed offsets of deleted topics", "topics", topics, "offsets", total)
+	}
+}

@@ -662,3 +662,24 @@ func TestOffsetDelete(t *testing.T) {
 		}
 	})
 }
+
+func TestOnTopicsDeleted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ms := f.joinMembers("g", 1)
+	f.syncAll("g", ms)
+	f.commit(8, "g", ms[0].id, ms[0].generation, map[topicPartition]int64{t0: 1, u0: 2})
+	f.commit(8, "only-u", "", -1, map[topicPartition]int64{u0: 3})
+	f.c.OnTopicsDeleted(context.Background(), "u")
+	_, got := f.fetch(7, "g", []topicPartition{t0, u0}, false)
+	if got[t0].offset != 1 || got[u0].offset != -1 {
+		t.Errorf("g: t-0 %d u-0 %d, want 1 and -1", got[t0].offset, got[u0].offset)
+	}
+	if d := f.describe("only-u"); d.State != "Dead" {
+		t.Errorf("group whose only offsets were deleted: %s, want Dead", d.State)
+	}
+	f.reopen()
+	if _, got := f.fetch(7, "g", []topicPartition{u0}, false); got[u0].offset != -1 {
+		t.Errorf("after reload: u-0 %d, want -1", got[u0].offset)
+	}
+}
