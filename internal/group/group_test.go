@@ -128,3 +128,22 @@ func TestSyncStorageFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestDuplicateProtocolNamesCountOnce: a member listing a protocol twice
+// does not count as two members supporting it.
+func TestDuplicateProtocolNamesCountOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.join(joinReq(3, "g", "", nil, protocols("range", "range")...))
+	f.syncAll("g", []testMember{{id: r.MemberID, generation: r.Generation, leader: r.LeaderID}})
+	// A second member supporting only roundrobin must be refused: range
+	// is supported by one member, not two.
+	if resp := f.join(joinReq(3, "g", "", nil, protocols("roundrobin")...)); resp.ErrorCode != errInconsistentGroupProtocol {
+		t.Errorf("join with no common protocol: error %d, want INCONSISTENT_GROUP_PROTOCOL", resp.ErrorCode)
+	}
+	f.inspect("g", func(g *group) {
+		if n := g.protoCount["range"]; n != 1 {
+			t.Errorf("range counted %d times, want 1", n)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package group
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,9 +80,14 @@ func (c *Coordinator) joinGroup(ctx context.Context, req *kmsg.JoinGroupRequest,
 	if req.Reason != nil {
 		jr.reason = *req.Reason
 	}
-	jr.protocols = make([]protocol, len(req.Protocols))
-	for i, p := range req.Protocols {
-		jr.protocols[i] = protocol{name: strings.Clone(p.Name), metadata: bytes.Clone(p.Metadata)}
+	// Protocols are keyed by name (Kafka reads them into a map-keyed
+	// collection); a repeated name counts once, with its first metadata.
+	jr.protocols = make([]protocol, 0, len(req.Protocols))
+	for _, p := range req.Protocols {
+		if slices.ContainsFunc(jr.protocols, func(q protocol) bool { return q.name == p.Name }) {
+			continue
+		}
+		jr.protocols = append(jr.protocols, protocol{name: strings.Clone(p.Name), metadata: bytes.Clone(p.Metadata)})
 	}
 
 	if _, code := c.lookup(req.Group, apiJoinGroup, false); code != errNone {
