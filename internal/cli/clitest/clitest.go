@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,8 @@ func Params(t *testing.T, dir string) testscript.Params {
 			"waitfor":    cmdWaitFor,
 			"topicid":    cmdTopicID,
 			"cmpcat":     cmdCmpCat,
+			"kconsume":   cmdKConsume,
+			"kproduce":   cmdKProduce,
 			"brokerid":   cmdBrokerID,
 		},
 		Condition: func(cond string) (bool, error) {
@@ -160,6 +163,82 @@ func cmdTopicID(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("topic %s not found", args[2])
+}
+
+// cmdKConsume: kconsume ADDR TOPIC N FILE — read N records of TOPIC from
+// the beginning with franz-go (a client independent of the tools) and write
+// them to FILE, one per line sorted by partition and offset:
+// "p<partition> o<offset> k=<key> v=<value> h=<k:v,...>" with "null" for
+// null keys, values and header values.
+func cmdKConsume(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: kconsume ADDR TOPIC N FILE")
+	}
+	var n int
+	_, err := fmt.Sscan(args[2], &n)
+	ts.Check(err)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(args[0]), kgo.ConsumeTopics(args[1]),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	ts.Check(err)
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var recs []*kgo.Record
+	for len(recs) < n {
+		fetches := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			ts.Fatalf("kconsume: %d of %d records before the deadline", len(recs), n)
+		}
+		fetches.EachError(func(t string, p int32, err error) { ts.Logf("fetch %s/%d: %v", t, p, err) })
+		recs = append(recs, fetches.Records()...)
+	}
+	sort.SliceStable(recs, func(i, j int) bool {
+		if recs[i].Partition != recs[j].Partition {
+			return recs[i].Partition < recs[j].Partition
+		}
+		return recs[i].Offset < recs[j].Offset
+	})
+	str := func(b []byte) string {
+		if b == nil {
+			return "null"
+		}
+		return string(b)
+	}
+	var out strings.Builder
+	for _, r := range recs {
+		var hs []string
+		for _, h := range r.Headers {
+			hs = append(hs, h.Key+":"+str(h.Value))
+		}
+		fmt.Fprintf(&out, "p%d o%d k=%s v=%s h=%s\n", r.Partition, r.Offset, str(r.Key), str(r.Value), strings.Join(hs, ","))
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(out.String()), 0o644))
+}
+
+// cmdKProduce: kproduce ADDR TOPIC FILE — produce each line of FILE as a
+// record with franz-go: "key\tvalue", or just "value"; the partition is
+// chosen by franz-go's Java-compatible partitioner. Timestamps are fixed
+// (1700000000000 + line number) so consumers print predictable output.
+func cmdKProduce(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: kproduce ADDR TOPIC FILE")
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(args[0]), kgo.DefaultProduceTopic(args[1]),
+		kgo.AllowAutoTopicCreation())
+	ts.Check(err)
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	lines := strings.Split(strings.TrimSuffix(ts.ReadFile(args[2]), "\n"), "\n")
+	for i, line := range lines {
+		r := &kgo.Record{Timestamp: time.UnixMilli(1700000000000 + int64(i))}
+		if k, v, ok := strings.Cut(line, "\t"); ok {
+			r.Key, r.Value = []byte(k), []byte(v)
+		} else {
+			r.Value = []byte(line)
+		}
+		ts.Check(cl.ProduceSync(ctx, r).FirstErr())
+	}
 }
 
 // cmdBrokerID: brokerid VAR ADDR — set $VAR to the node id of the (first)
