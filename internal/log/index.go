@@ -48,8 +48,8 @@ func DecodeOffsetIndex(b []byte, base int64) (entries []OffsetEntry, used int, e
 }
 
 // DecodeTimeIndex parses the bytes of a .timeindex file like
-// DecodeOffsetIndex: 12-byte entries, timestamps strictly increasing and
-// offsets never decreasing.
+// DecodeOffsetIndex: 12-byte entries, timestamps non-negative and strictly
+// increasing, offsets never decreasing.
 func DecodeTimeIndex(b []byte, base int64) (entries []TimeEntry, used int, err error) {
 	if len(b)%timeEntrySize != 0 {
 		err = fmt.Errorf("time index size %d is not a multiple of %d", len(b), timeEntrySize)
@@ -97,7 +97,8 @@ func validOffsetEntries(b []byte) int {
 func validTimeEntries(b []byte) int {
 	n := len(b) / timeEntrySize
 	for i := 0; i < n; i++ {
-		if timeRelOffsetAt(b, i) < 0 {
+		// Kafka never indexes a missing (-1) or negative timestamp.
+		if timeRelOffsetAt(b, i) < 0 || timestampAt(b, i) < 0 {
 			return i
 		}
 		if i > 0 && (timestampAt(b, i) <= timestampAt(b, i-1) || timeRelOffsetAt(b, i) < timeRelOffsetAt(b, i-1)) {
