@@ -39,7 +39,9 @@
 //     its CRC: it truncates at the first invalid or torn entry only.
 //   - A region returned by Read stays readable until released: segment
 //     files are reference counted and closed by their last holder, so
-//     retention and truncation never pull a file out from under a reader.
+//     retention and partition deletion never pull a file out from under a
+//     reader. Only a truncation of the same segment can shorten it (see
+//     ReadResult).
 //
 // # Concurrency and lock order
 //
@@ -47,8 +49,10 @@
 // of the log structure take it for writing; reads, offset lookups and
 // accessors take it for reading. Reads hold it only while locating a region
 // (an index lookup and a few header reads); the data is sent afterwards,
-// so no lock is held across network I/O. Fsyncs after a roll or for
-// flush.messages run after Append has released the lock.
+// so no lock is held across network I/O. The fsync of the segments left by
+// a roll runs in a goroutine the log owns (Close and Delete wait for it), as
+// Kafka schedules it on a background thread; the fsync that flush.messages
+// calls for runs after Append has released the lock, before it returns.
 //
 // Locks are always taken in this order, never the reverse:
 //
