@@ -489,6 +489,16 @@ func (m *Manager) Dirs() []string {
 // first segment's base, as Kafka writes it).
 func (m *Manager) Checkpoint() error {
 	m.mu.Lock()
+	closed := m.closed
+	m.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	return m.checkpoint()
+}
+
+func (m *Manager) checkpoint() error {
+	m.mu.Lock()
 	byDir := map[*logDir][]*managedLog{}
 	for _, ml := range m.logs {
 		byDir[ml.dir] = append(byDir[ml.dir], ml)
@@ -534,11 +544,12 @@ func (l *Log) checkpointOffsets() (recoveryPoint, highWatermark, logStart, first
 	return l.recoveryPoint, l.highWatermark, l.logStartOffset, firstBase
 }
 
-// RunBackground runs the periodic work until ctx is done: every
-// retentionCheckInterval it applies retention to each log (and expires idle
-// producers); every flushCheckpointInterval it flushes logs whose flush.ms
-// has passed and writes the checkpoints. A non-positive interval disables
-// that task. Errors are logged and the loop goes on.
+// RunBackground runs the periodic work until ctx is done or the manager is
+// closed: every retentionCheckInterval it applies retention to each log
+// (and expires idle producers); every flushCheckpointInterval it flushes
+// logs whose flush.ms has passed and writes the checkpoints. A non-positive
+// interval disables that task. Errors are logged and the loop goes on.
+// Callers should cancel ctx and wait for it to return before Close.
 func (m *Manager) RunBackground(ctx context.Context, retentionCheckInterval, flushCheckpointInterval time.Duration) {
 	var retC, ckC <-chan time.Time
 	if retentionCheckInterval > 0 {
@@ -556,6 +567,9 @@ func (m *Manager) RunBackground(ctx context.Context, retentionCheckInterval, flu
 		case <-ctx.Done():
 			return
 		case <-retC:
+			if m.isClosed() {
+				return
+			}
 			now := m.opts.Now()
 			for _, l := range m.Logs() {
 				n, err := l.ApplyRetention(now)
@@ -566,17 +580,26 @@ func (m *Manager) RunBackground(ctx context.Context, retentionCheckInterval, flu
 				}
 			}
 		case <-ckC:
+			if m.isClosed() {
+				return
+			}
 			now := m.opts.Now()
 			for _, l := range m.Logs() {
 				if err := l.maybeFlushByTime(now); err != nil {
 					m.logger.Error("flush", "topic", l.topic, "partition", l.partition, "err", err)
 				}
 			}
-			if err := m.Checkpoint(); err != nil {
+			if err := m.Checkpoint(); err != nil && !errors.Is(err, ErrClosed) {
 				m.logger.Error("write checkpoints", "err", err)
 			}
 		}
 	}
+}
+
+func (m *Manager) isClosed() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closed
 }
 
 // Close shuts down cleanly: every log is closed (flushed, producer
@@ -605,7 +628,7 @@ func (m *Manager) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	if err := m.Checkpoint(); err != nil {
+	if err := m.checkpoint(); err != nil {
 		errs = append(errs, err)
 		for _, d := range m.dirs {
 			failed[d] = true

@@ -308,3 +308,42 @@ func TestRecoveryLeftovers(t *testing.T) {
 		t.Errorf("log end %d", l.LogEndOffset())
 	}
 }
+
+// TestCorruptIndexDoesNotHideData: an index entry pointing into the middle
+// of a batch (a damaged file trusted after a clean shutdown) must not make
+// reads skip data.
+func TestCorruptIndexDoesNotHideData(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.IndexIntervalBytes = 100
+	cfg.SegmentBytes = 3000 // the damaged index belongs to a rolled segment
+	l := openTestLog(t, dir, cfg, nil, Options{})
+	for i := 0; i < 20; i++ {
+		mustAppend(t, l, makeBatch(t, batchSpec{records: 2, valueSize: 100, timestamp: time.Now().UnixMilli()}))
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, fileName(0, indexSuffix))
+	b, _ := os.ReadFile(p)
+	for i := 4; i < len(b); i += 8 {
+		b[i+3] += 7 // every position now points 7 bytes into a batch
+	}
+	os.WriteFile(p, b, 0o644)
+	l = openTestLog(t, dir, cfg, nil, Options{CleanShutdown: true})
+	defer l.Close()
+	if st := l.LoadStats(); st.RecoveredSegments != 0 || len(l.Segments()) < 2 {
+		t.Fatalf("setup: stats %+v, %d segments", st, len(l.Segments()))
+	}
+	for off := int64(0); off < 40; off++ {
+		r, err := l.Read(off, 1, 40, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := r.Bytes()
+		r.Release()
+		if o := offsetsIn(got); len(o) != 1 || o[0][0] > off || o[0][1] < off {
+			t.Fatalf("read at %d with a damaged index gave %v", off, o)
+		}
+	}
+}

@@ -288,16 +288,24 @@ func (s *segment) translateOffset(offset int64) (pos, size int64, found bool, er
 	if start > s.size {
 		start = 0 // an index entry past the data cannot be trusted
 	}
-	sc := newScanner(s.file.f, start, s.size, false, 16<<10)
-	for sc.next() {
-		if sc.cur.lastOffset >= offset {
-			return sc.cur.pos, sc.cur.size, true, nil
+	for {
+		sc := newScanner(s.file.f, start, s.size, false, 16<<10)
+		for sc.next() {
+			if sc.cur.lastOffset >= offset {
+				return sc.cur.pos, sc.cur.size, true, nil
+			}
 		}
+		if sc.err != nil {
+			return 0, 0, false, sc.err
+		}
+		if sc.pos == s.size || start == 0 {
+			return 0, 0, false, nil
+		}
+		// The scan did not end at the end of the data, so the index
+		// pointed into the middle of a batch: it cannot be trusted; scan
+		// the segment from its start.
+		start = 0
 	}
-	if sc.err != nil {
-		return 0, 0, false, sc.err
-	}
-	return 0, 0, false, nil
 }
 
 // nextOffset returns the offset after the segment's last batch (the base
