@@ -177,7 +177,7 @@ func (l *Log) validateClient(batches []inBatch, cfg Config, info AppendInfo) err
 	b := &batches[0]
 	h := b.hdr
 	name := l.name()
-	if h.BaseOffset != 0 {
+	if h.BaseOffset != 0 && !info.Coordinator {
 		return invalid(ErrInvalidRecord, "the baseOffset of the record batch in the append to %s should be 0, but it is %d", name, h.BaseOffset)
 	}
 	if len(b.raw) > int(cfg.MaxMessageBytes) {
@@ -201,7 +201,9 @@ func (l *Log) validateClient(batches []inBatch, cfg Config, info AppendInfo) err
 	if h.IsControl() && !info.Coordinator {
 		return invalid(ErrInvalidRecord, "clients are not allowed to write control records in topic partition %s", name)
 	}
-	if h.ProducerID >= 0 && h.BaseSequence < 0 && !h.IsControl() {
+	// The coordinator writes transactional offset commits with a producer
+	// id but no sequence, so only clients must send one.
+	if h.ProducerID >= 0 && h.BaseSequence < 0 && !h.IsControl() && !info.Coordinator {
 		return invalid(ErrInvalidRecord, "invalid sequence number %d in record batch with producerId %d in topic partition %s", h.BaseSequence, h.ProducerID, name)
 	}
 	return l.validateRecords(b, cfg)

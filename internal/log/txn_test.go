@@ -70,3 +70,33 @@ func TestTransactionState(t *testing.T) {
 		t.Errorf("abort marker: %v", err)
 	}
 }
+
+// TestCoordinatorTransactionalOffsetCommit: the group coordinator writes
+// transactional offset commits with a producer id and no sequence.
+func TestCoordinatorTransactionalOffsetCommit(t *testing.T) {
+	clock := newClock()
+	now := clock.Now().UnixMilli()
+	l := openTestLog(t, t.TempDir(), testConfig(), clock, Options{})
+	defer l.Close()
+	b := record.NewBuilder(record.CodecNone)
+	b.ProducerID, b.ProducerEpoch, b.BaseSequence, b.Transactional = 11, 0, -1, true
+	b.Add(record.Record{Timestamp: now, Key: []byte("k"), Value: []byte("v")})
+	raw, _ := b.Build()
+	if _, err := l.Append(append([]byte(nil), raw...), AppendInfo{}); !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("from a client: %v, want ErrInvalidRecord", err)
+	}
+	if _, err := l.Append(raw, AppendInfo{Coordinator: true}); err != nil {
+		t.Fatalf("from the coordinator: %v", err)
+	}
+	l.SetHighWatermark(l.LogEndOffset())
+	if l.LastStableOffset() != 0 {
+		t.Errorf("last stable offset %d, want 0 while the transaction is open", l.LastStableOffset())
+	}
+	if _, err := l.Append(marker(11, 0, true, 0, now), AppendInfo{Coordinator: true}); err != nil {
+		t.Fatal(err)
+	}
+	l.SetHighWatermark(l.LogEndOffset())
+	if l.LastStableOffset() != 2 {
+		t.Errorf("last stable offset %d after commit, want 2", l.LastStableOffset())
+	}
+}
