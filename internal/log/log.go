@@ -120,6 +120,7 @@ type Log struct {
 	epochs         *epochCache
 	producers      *producerStateManager
 	decoders       sync.Pool // *record.Decoder, reused across appends
+	scanBufs       sync.Pool // *[]byte header-scan buffers, reused across reads
 	stats          LoadStats
 	closed         bool
 	failed         error // set after an I/O error that left the log inconsistent

@@ -94,6 +94,15 @@ func (r *ReadResult) Release() {
 	})
 }
 
+// scanBuf returns a pooled buffer for reading batch headers.
+func (l *Log) scanBuf() *[]byte {
+	if bp, ok := l.scanBufs.Get().(*[]byte); ok {
+		return bp
+	}
+	b := make([]byte, 16<<10)
+	return &b
+}
+
 type emptyReaderAt struct{}
 
 func (emptyReaderAt) ReadAt([]byte, int64) (int, error) { return 0, io.EOF }
@@ -127,9 +136,11 @@ func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64, minOneBatch bo
 	if offset >= maxOffset {
 		return res, nil
 	}
+	bp := l.scanBuf()
+	defer l.scanBufs.Put(bp)
 	for i := max(l.floorSegment(offset), 0); i < len(l.segments); i++ {
 		s := l.segments[i]
-		pos, size, found, err := s.translateOffset(offset)
+		pos, size, found, err := s.translateOffset(offset, *bp)
 		if err != nil {
 			return nil, storageErr("read", s.path(logSuffix), err)
 		}
@@ -141,7 +152,7 @@ func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64, minOneBatch bo
 			if maxOffset <= s.base {
 				return res, nil
 			}
-			p, _, ok, err := s.translateOffset(maxOffset)
+			p, _, ok, err := s.translateOffset(maxOffset, *bp)
 			if err != nil {
 				return nil, storageErr("read", s.path(logSuffix), err)
 			}

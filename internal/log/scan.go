@@ -56,6 +56,11 @@ func newScanner(r io.ReaderAt, start, limit int64, full bool, bufSize int) *scan
 	return &scanner{r: r, pos: start, limit: limit, full: full, buf: make([]byte, bufSize)}
 }
 
+// newScannerBuf is newScanner reading through the caller's buffer.
+func newScannerBuf(r io.ReaderAt, start, limit int64, buf []byte) *scanner {
+	return &scanner{r: r, pos: start, limit: limit, buf: buf}
+}
+
 // ensure makes the buffer hold [pos, pos+n), reading from the file if
 // needed. It reports false if the file ends (or the limit is reached)
 // first.

@@ -276,10 +276,10 @@ func syncPath(path string) error {
 	return err
 }
 
-// translateOffset finds the first batch at or after position start whose
-// last offset is at least offset, starting from the offset index; it
-// returns that batch's position and size.
-func (s *segment) translateOffset(offset int64) (pos, size int64, found bool, err error) {
+// translateOffset finds the first batch whose last offset is at least
+// offset, starting from the offset index; it returns that batch's position
+// and size. buf, if not nil, is used to read headers.
+func (s *segment) translateOffset(offset int64, buf []byte) (pos, size int64, found bool, err error) {
 	e, err := s.oidx.lookup(offset)
 	if err != nil {
 		return 0, 0, false, err
@@ -288,8 +288,11 @@ func (s *segment) translateOffset(offset int64) (pos, size int64, found bool, er
 	if start > s.size {
 		start = 0 // an index entry past the data cannot be trusted
 	}
+	if buf == nil {
+		buf = make([]byte, 16<<10)
+	}
 	for {
-		sc := newScanner(s.file.f, start, s.size, false, 16<<10)
+		sc := newScannerBuf(s.file.f, start, s.size, buf)
 		for sc.next() {
 			if sc.cur.lastOffset >= offset {
 				return sc.cur.pos, sc.cur.size, true, nil
@@ -458,7 +461,7 @@ func appendTimeEntryIfLater(b []byte, ts, rel int64) []byte {
 // truncateTo removes the batch holding offset and everything after it, as
 // Kafka's LogSegment.truncateTo, and returns the bytes removed.
 func (s *segment) truncateTo(offset int64, cfg Config) (int64, error) {
-	pos, _, found, err := s.translateOffset(offset)
+	pos, _, found, err := s.translateOffset(offset, nil)
 	if err != nil {
 		return 0, storageErr("read", s.path(logSuffix), err)
 	}
