@@ -130,18 +130,6 @@ func (c *epochCache) endOffsetFor(epoch int32, logEndOffset int64) (int32, int64
 	return c.entries[hi-1].Epoch, c.entries[hi].StartOffset
 }
 
-// epochForOffset returns the epoch whose range holds offset.
-func (c *epochCache) epochForOffset(offset int64) (int32, bool) {
-	found, ok := int32(-1), false
-	for _, e := range c.entries {
-		if e.StartOffset > offset {
-			break
-		}
-		found, ok = e.Epoch, true
-	}
-	return found, ok
-}
-
 // truncateFromEnd removes the entries that start at or after endOffset, as
 // after the log is truncated to endOffset.
 func (c *epochCache) truncateFromEnd(endOffset int64) error {

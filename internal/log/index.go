@@ -268,25 +268,6 @@ func (ix *index) loadLocked() error {
 	return nil
 }
 
-// readRaw returns the whole file content and whether it exists, without
-// touching the in-memory state; used by sanity checks at load time.
-func (ix *index) readRaw() ([]byte, bool, error) {
-	b, err := os.ReadFile(ix.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, false, nil
-	}
-	return b, err == nil, err
-}
-
-func (ix *index) entries() int {
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if err := ix.loadLocked(); err != nil {
-		return 0
-	}
-	return len(ix.buf) / ix.entrySize
-}
-
 func (ix *index) isFull() bool {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()

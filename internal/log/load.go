@@ -1,8 +1,6 @@
 package log
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -333,18 +331,4 @@ func (l *Log) replayProducersLocked(from, upTo int64) (int, error) {
 	}
 	chk.commit()
 	return n, nil
-}
-
-// errStop ends a scan early.
-var errStop = errors.New("stop")
-
-func describeSegments(segs []*segment) string {
-	var sb strings.Builder
-	for i, s := range segs {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		fmt.Fprintf(&sb, "%d(%d)", s.base, s.size)
-	}
-	return sb.String()
 }
