@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
+
 	"github.com/kafkakit/kafkakit/internal/config"
 	"github.com/kafkakit/kafkakit/internal/group"
 	"github.com/kafkakit/kafkakit/internal/log"
@@ -75,7 +77,15 @@ type Broker struct {
 }
 
 // Start starts a broker and returns once it serves clients.
-func Start(opts Options) (b *Broker, err error) {
+func Start(opts Options) (*Broker, error) {
+	b, err := start(opts)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func start(opts Options) (b *Broker, err error) {
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -95,7 +105,7 @@ func Start(opts Options) (b *Broker, err error) {
 	b.layers.Store(&static)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	defer func() {
-		if err != nil {
+		if err != nil && b != nil {
 			b.abort()
 		}
 	}()
@@ -193,9 +203,19 @@ func Start(opts Options) (b *Broker, err error) {
 	}
 	var incarnation metadata.UUID
 	crand.Read(incarnation[:])
-	epoch, err := b.meta.Controller().RegisterBroker(ctx, metadata.BrokerRegistration{
+	reg := metadata.BrokerRegistration{
 		ID: b.nodeID, IncarnationID: incarnation, ClusterID: b.logs.ClusterID(), Listeners: endpoints, Rack: static.Get("broker.rack"),
-	})
+	}
+	epoch, err := b.meta.Controller().RegisterBroker(ctx, reg)
+	if errors.Is(err, kerr.DuplicateBrokerRegistration) && b.meta.IsController() && len(current.Brokers) <= 1 {
+		// Our previous incarnation, stopped without fencing itself (kill -9
+		// or a crash). We hold the log directories' lock, so it is not
+		// running: fence it and register anew.
+		if err := b.meta.Controller().FenceBroker(ctx, b.nodeID, -1); err != nil {
+			return nil, fmt.Errorf("fence previous incarnation: %w", err)
+		}
+		epoch, err = b.meta.Controller().RegisterBroker(ctx, reg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("register broker: %w", err)
 	}
