@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -48,12 +49,19 @@ type Options struct {
 	PropertiesFile string
 	// Overrides are --override key=value pairs, applied last.
 	Overrides []string
-	Logger    *slog.Logger
+	// LogHandler receives every log record the broker keeps, at LogLevel
+	// and above; levels change at run time per logger (broker-loggers).
+	// The handler itself should accept everything (TRACE and up).
+	LogHandler slog.Handler
+	LogLevel   slog.Level
+	// Logger is an alternative to LogHandler: its handler is used as is.
+	Logger *slog.Logger
 }
 
 // Broker is a running kafka-server node.
 type Broker struct {
-	logger *slog.Logger
+	logger  *slog.Logger
+	loggers *Loggers
 	layers atomic.Pointer[config.Layers]
 	static config.Layers
 	nodeID int32
@@ -86,10 +94,15 @@ func Start(opts Options) (*Broker, error) {
 }
 
 func start(opts Options) (b *Broker, err error) {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+	handler, level := opts.LogHandler, opts.LogLevel
+	if handler == nil {
+		handler, level = slog.DiscardHandler, slog.LevelInfo
+		if opts.Logger != nil {
+			handler, level = opts.Logger.Handler(), slog.LevelDebug-4
+		}
 	}
+	loggers := newLoggers(handler, level)
+	logger := loggers.Logger(serverLogger)
 	overrides := opts.Overrides
 	if opts.PropertiesFile == "" {
 		overrides = append(append([]string{}, EmbeddedDefaults...), overrides...)
@@ -101,7 +114,7 @@ func start(opts Options) (b *Broker, err error) {
 	for _, w := range warnings {
 		logger.Warn("ignoring config", "warning", w.String())
 	}
-	b = &Broker{logger: logger, static: static, nodeID: static.NodeID(), coordLoaded: map[int32]int32{}}
+	b = &Broker{logger: logger, loggers: loggers, static: static, nodeID: static.NodeID(), coordLoaded: map[int32]int32{}}
 	b.layers.Store(&static)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	defer func() {
@@ -126,7 +139,7 @@ func start(opts Options) (b *Broker, err error) {
 
 	b.logs, err = log.OpenManager(static.LogDirs(), log.ManagerOptions{
 		NodeID:    b.nodeID,
-		Logger:    logger.With("component", "log"),
+		Logger:    loggers.Logger(logLogger),
 		ConfigFor: func(topic string) log.Config { return logConfig(b.layers.Load().DefaultTopic()) },
 	})
 	if err != nil {
@@ -140,11 +153,12 @@ func start(opts Options) (b *Broker, err error) {
 		NodeID:    b.nodeID,
 		Dir:       metaDir,
 		ClusterID: b.logs.ClusterID(),
-		Logger:    logger.With("component", "metadata"),
+		Logger:    loggers.Logger(metadataLogger),
 		Controller: metadata.ControllerConfig{
 			DefaultNumPartitions:     static.Int32("num.partitions"),
 			DefaultReplicationFactor: int16(static.Int32("default.replication.factor")),
 			ValidateConfigs:          b.validateConfigs,
+			ListConfig:               listConfig,
 			UncleanLeaderElection: func(img *metadata.Image, topic string) bool {
 				return b.topicConfig(img, topic).Log().UncleanLeaderElectionEnable
 			},
@@ -168,7 +182,7 @@ func start(opts Options) (b *Broker, err error) {
 		MinInsyncReplicas: func(img *metadata.Image, topic string) int {
 			return int(b.topicConfig(img, topic).Log().MinInSyncReplicas)
 		},
-		Logger: logger.With("component", "replica"),
+		Logger: loggers.Logger(replicaLogger),
 	})
 	b.groups = group.New(group.Config{
 		OffsetsTopicPartitions: static.Int32("offsets.topic.num.partitions"),
@@ -176,6 +190,7 @@ func start(opts Options) (b *Broker, err error) {
 		MinSessionTimeout:      ms(static.Int64("group.min.session.timeout.ms")),
 		MaxSessionTimeout:      ms(static.Int64("group.max.session.timeout.ms")),
 		MaxGroupSize:           int(static.Int32("group.max.size")),
+		MaxMetadataSize:        int(static.Int32("offset.metadata.max.bytes")),
 		OffsetsRetention:       ms(static.Int64("offsets.retention.minutes") * 60 * 1000),
 		RetentionCheckInterval: ms(static.Int64("offsets.retention.check.interval.ms")),
 		TopicPartitions: func(topic string) (int32, bool) {
@@ -185,7 +200,7 @@ func start(opts Options) (b *Broker, err error) {
 			}
 			return int32(len(t.Partitions)), true
 		},
-		Logger: logger.With("component", "group"),
+		Logger: loggers.Logger(groupLogger),
 	}, offsetsStorage{replicas: b.replicas})
 	b.groups.Start(b.ctx)
 	current, unsub := b.meta.Subscribe(func(prev, next *metadata.Image) { b.onImage(prev, next) })
@@ -193,13 +208,48 @@ func start(opts Options) (b *Broker, err error) {
 	b.onImage(nil, current)
 	b.replicas.DeleteStrays(current)
 
+	// Listen first, so that a listener on port 0 can be advertised with
+	// the port it got; requests before registration see no brokers yet.
+	var serve []server.Listener
+	for _, l := range listeners {
+		if controllerNames[l.Listener] {
+			continue
+		}
+		serve = append(serve, server.Listener{Name: l.Listener, Host: l.Host, Port: l.Port, SecurityProtocol: l.SecurityProtocol})
+	}
+	b.srv = server.New(server.Config{
+		NodeID:                b.nodeID,
+		Listeners:             serve,
+		SocketRequestMaxBytes: static.Int32("socket.request.max.bytes"),
+		ConnectionsMaxIdle:    time.Duration(static.Int64("connections.max.idle.ms")) * time.Millisecond,
+		Logger:                logger,
+		Meta:                  b.meta,
+		Replicas:              b.replicas,
+		Logs:                  b.logs,
+		Groups:                b.groups,
+		Layers:                func() config.Layers { return *b.layers.Load() },
+		Loggers:               b.loggers,
+		Settings:              b.settings,
+		DescribeTopicConfigs:  b.describeTopicConfigs,
+	})
+	if err := b.srv.Start(); err != nil {
+		return nil, err
+	}
+
 	// Register this incarnation and take part in the cluster.
 	var endpoints []metadata.Endpoint
 	for _, l := range advertised {
 		if controllerNames[l.Listener] {
 			continue
 		}
-		endpoints = append(endpoints, metadata.Endpoint{Name: l.Listener, Host: l.Host, Port: int32(l.Port), SecurityProtocol: securityProtocolID(l.SecurityProtocol)})
+		port := l.Port
+		if port == 0 {
+			// Bound to an ephemeral port: advertise the one we got.
+			if _, p, err := net.SplitHostPort(b.srv.Addr(l.Listener)); err == nil {
+				port, _ = strconv.Atoi(p)
+			}
+		}
+		endpoints = append(endpoints, metadata.Endpoint{Name: l.Listener, Host: l.Host, Port: int32(port), SecurityProtocol: securityProtocolID(l.SecurityProtocol)})
 	}
 	var incarnation metadata.UUID
 	crand.Read(incarnation[:])
@@ -223,30 +273,6 @@ func start(opts Options) (b *Broker, err error) {
 		return nil, fmt.Errorf("unfence broker: %w", err)
 	}
 
-	var serve []server.Listener
-	for _, l := range listeners {
-		if controllerNames[l.Listener] {
-			continue
-		}
-		serve = append(serve, server.Listener{Name: l.Listener, Host: l.Host, Port: l.Port, SecurityProtocol: l.SecurityProtocol})
-	}
-	b.srv = server.New(server.Config{
-		NodeID:                b.nodeID,
-		Listeners:             serve,
-		SocketRequestMaxBytes: static.Int32("socket.request.max.bytes"),
-		ConnectionsMaxIdle:    time.Duration(static.Int64("connections.max.idle.ms")) * time.Millisecond,
-		Logger:                logger.With("component", "server"),
-		Meta:                  b.meta,
-		Replicas:              b.replicas,
-		Logs:                  b.logs,
-		Groups:                b.groups,
-		Settings:              b.settings,
-		DescribeTopicConfigs:  b.describeTopicConfigs,
-	})
-	if err := b.srv.Start(); err != nil {
-		return nil, err
-	}
-
 	b.bg.Add(1)
 	go func() {
 		defer b.bg.Done()
@@ -268,26 +294,74 @@ func (b *Broker) ClusterID() string { return b.logs.ClusterID() }
 
 // onImage follows a new metadata image: partitions, leadership, dynamic
 // configs. It runs on the metadata apply goroutine.
-func (b *Broker) onImage(_, next *metadata.Image) {
-	b.refreshLayers(next)
+func (b *Broker) onImage(prev, next *metadata.Image) {
+	layersChanged := b.refreshLayers(next)
 	if err := b.replicas.Apply(next); err != nil {
 		b.logger.Error("applying metadata to partitions", "err", err)
 	}
+	if prev != nil && (layersChanged || !sameConfigs(prev.Configs, next.Configs)) {
+		b.replicas.UpdateConfigs(next)
+	}
 	b.followCoordinatorLeadership(next)
+	if prev != nil && b.groups != nil {
+		var deleted []string
+		for name, t := range prev.Topics {
+			if nt := next.Topics[name]; nt == nil || nt.ID != t.ID {
+				deleted = append(deleted, name)
+			}
+		}
+		if len(deleted) > 0 {
+			b.bg.Add(1)
+			go func() {
+				defer b.bg.Done()
+				b.groups.OnTopicsDeleted(b.ctx, deleted...)
+			}()
+		}
+	}
+}
+
+func sameConfigs(a, b map[metadata.ConfigResource]map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !sameMap(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// listConfig reports whether a config is list-typed, and its default,
+// for IncrementalAlterConfigs APPEND and SUBTRACT.
+func listConfig(t metadata.ConfigResourceType, name string) (bool, string) {
+	var d config.Def
+	var ok bool
+	if t == metadata.ConfigTopic {
+		d, ok = config.LookupTopic(name)
+	} else {
+		d, ok = config.LookupBroker(name)
+	}
+	if !ok {
+		return false, ""
+	}
+	return d.Type == config.TypeList, d.Default
 }
 
 func ms(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
 
-// refreshLayers publishes the dynamic broker configs of img.
-func (b *Broker) refreshLayers(img *metadata.Image) {
+// refreshLayers publishes the dynamic broker configs of img and reports
+// whether they changed.
+func (b *Broker) refreshLayers(img *metadata.Image) bool {
 	cur := b.layers.Load()
 	cluster := img.Configs[metadata.ConfigResource{Type: metadata.ConfigBroker, Name: ""}]
 	mine := img.Configs[metadata.ConfigResource{Type: metadata.ConfigBroker, Name: strconv.Itoa(int(b.nodeID))}]
 	if sameMap(cur.ClusterDynamic, cluster) && sameMap(cur.BrokerDynamic, mine) {
-		return
+		return false
 	}
 	next := b.static.WithClusterDynamic(cluster).WithBrokerDynamic(mine)
 	b.layers.Store(&next)
+	return true
 }
 
 func sameMap(a, b map[string]string) bool {
@@ -307,14 +381,37 @@ func (b *Broker) topicConfig(img *metadata.Image, topic string) config.TopicConf
 	return b.layers.Load().Topic(img.Configs[metadata.ConfigResource{Type: metadata.ConfigTopic, Name: topic}])
 }
 
+// validateConfigs checks the complete set of dynamic configs a resource
+// would have after a change, with the config registry's rules and messages.
 func (b *Broker) validateConfigs(res metadata.ConfigResource, configs map[string]string) error {
+	cur := *b.layers.Load()
+	var err error
 	switch res.Type {
 	case metadata.ConfigTopic:
-		return config.ValidateTopicConfigs(configs)
+		existing := b.meta.Image().Configs[res]
+		err = cur.ValidateTopic(configs, existing)
 	case metadata.ConfigBroker:
-		return config.ValidateBrokerDynamic(configs, res.Name != "")
+		if err = config.ValidateBrokerDynamic(configs, res.Name != ""); err == nil {
+			next := cur
+			if res.Name == "" {
+				next = cur.WithClusterDynamic(configs)
+			} else if res.Name == strconv.Itoa(int(b.nodeID)) {
+				next = cur.WithBrokerDynamic(configs)
+			}
+			err = cur.ValidateReconfiguration(next)
+		}
+	default:
+		return fmt.Errorf("unsupported resource type %s", res.Type)
 	}
-	return fmt.Errorf("unsupported resource type %s", res.Type)
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		code := kerr.InvalidConfig
+		if errors.Is(err, config.ErrInvalidRequest) {
+			code = kerr.InvalidRequest
+		}
+		return &metadata.Error{Code: code, Message: ce.Error()}
+	}
+	return err
 }
 
 func (b *Broker) settings() server.Settings {

@@ -23,10 +23,15 @@ func newAPITable() map[int16]api {
 		21: {min: 0, max: 2, handle: typed(handleDeleteRecords)},
 		22: {min: 0, max: 5, handle: typed(handleInitProducerID)},
 		23: {min: 0, max: 4, handle: typed(handleOffsetForLeaderEpoch)},
+		32: {min: 0, max: 4, handle: typed(handleDescribeConfigs)},
+		33: {min: 0, max: 2, handle: typed(handleAlterConfigs)},
 		35: {min: 0, max: 4, handle: typed(handleDescribeLogDirs)},
 		37: {min: 0, max: 3, handle: typed(handleCreatePartitions)},
 		42: {min: 0, max: 2, handle: typed(handleDeleteGroups)},
+		44: {min: 0, max: 1, handle: typed(handleIncrementalAlterConfigs)},
 		47: {min: 0, max: 0, handle: typed(handleOffsetDelete)},
+		48: {min: 0, max: 1, handle: typed(handleDescribeClientQuotas)},
+		49: {min: 0, max: 1, handle: typed(handleAlterClientQuotas)},
 		60: {min: 0, max: 1, handle: typed(handleDescribeCluster)},
 	}
 }

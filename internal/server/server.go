@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kafkakit/kafkakit/internal/config"
 	"github.com/kafkakit/kafkakit/internal/group"
 	"github.com/kafkakit/kafkakit/internal/log"
 	"github.com/kafkakit/kafkakit/internal/metadata"
@@ -72,6 +73,11 @@ type Config struct {
 	Logs *log.Manager
 	// Groups is the group coordinator.
 	Groups *group.Coordinator
+	// Layers returns the broker's current config layers (static and
+	// dynamic); topic overrides come from the metadata image.
+	Layers func() config.Layers
+	// Loggers are the broker's loggers with live levels.
+	Loggers Loggers
 	// Settings returns the broker configs handlers consult per request;
 	// they may change at run time (dynamic configs).
 	Settings func() Settings

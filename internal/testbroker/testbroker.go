@@ -1,19 +1,24 @@
-// Package testbroker starts a Kafka broker on 127.0.0.1 for tests of the
-// tools and clients. It runs the project's own kafka-server engine in
-// process, listening on a free port, with its data in a directory the caller
-// owns, so tests exercise the real TCP broker.
+// Package testbroker starts Kafka brokers for tests of the tools and
+// clients: either the kafka-server engine in process (Start), or the
+// kafka-server binary as a separate OS process (BuildServer and
+// StartProcess), as users run it. Both listen on 127.0.0.1 and keep their
+// data in a directory the caller owns, so tests exercise the real TCP
+// broker.
 package testbroker
 
 import (
 	"fmt"
+	"log/slog"
+	"strconv"
 
-	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/kafkakit/kafkakit/internal/broker"
 )
 
-// Broker is a running broker. Close stops it and waits for it.
+// Broker is a broker running in this process. Close stops it and waits for
+// it.
 type Broker struct {
 	Addr string // host:port to bootstrap from
-	stop func()
+	b    *broker.Broker
 }
 
 // Options tune the broker; zero values mean the embedded defaults.
@@ -21,21 +26,32 @@ type Options struct {
 	Dir        string            // data directory (log.dirs); the caller owns and removes it
 	Partitions int               // num.partitions for auto-created topics
 	Configs    map[string]string // extra broker properties
+	Logger     *slog.Logger      // nil discards the broker's logs
 }
 
-// Start starts a broker and returns once it accepts connections.
+// Start starts a single-node broker on a free port of 127.0.0.1 and returns
+// once it accepts connections.
 func Start(opts Options) (*Broker, error) {
-	// TEMPORARY stand-in until internal/server exists: franz-go's kfake.
-	kopts := []kfake.Opt{kfake.NumBrokers(1), kfake.AllowAutoTopicCreation()}
-	if opts.Partitions > 0 {
-		kopts = append(kopts, kfake.DefaultNumPartitions(opts.Partitions))
+	if opts.Dir == "" {
+		return nil, fmt.Errorf("testbroker: Options.Dir is required")
 	}
-	c, err := kfake.NewCluster(kopts...)
+	overrides := []string{
+		"listeners=PLAINTEXT://127.0.0.1:0",
+		"log.dirs=" + opts.Dir,
+		"group.initial.rebalance.delay.ms=0",
+	}
+	if opts.Partitions > 0 {
+		overrides = append(overrides, "num.partitions="+strconv.Itoa(opts.Partitions))
+	}
+	for k, v := range opts.Configs {
+		overrides = append(overrides, k+"="+v)
+	}
+	b, err := broker.Start(broker.Options{Overrides: overrides, Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("start broker: %w", err)
 	}
-	return &Broker{Addr: c.ListenAddrs()[0], stop: c.Close}, nil
+	return &Broker{Addr: b.Addr("PLAINTEXT"), b: b}, nil
 }
 
-// Close stops the broker.
-func (b *Broker) Close() { b.stop() }
+// Close stops the broker cleanly.
+func (b *Broker) Close() { b.b.Close() }

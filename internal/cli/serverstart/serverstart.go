@@ -61,7 +61,10 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := level.UnmarshalText([]byte(o.LogLevel)); err != nil {
 		return cli.UsageErrorf("invalid --log-level %q: use debug, info, warn or error", o.LogLevel)
 	}
-	logger := slog.New(slog.NewTextHandler(o.IO.ErrOut, &slog.HandlerOptions{Level: level}))
+	// The handler takes every level; the broker filters per logger so that
+	// levels can change at run time (kafka-configs --entity-type broker-loggers).
+	handler := slog.NewTextHandler(o.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug - 4})
+	logger := slog.New(handler)
 	for _, ov := range o.Overrides {
 		if !strings.Contains(ov, "=") {
 			return cli.Errorf("Invalid override %q: expected property=value", ov)
@@ -69,7 +72,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	b, err := broker.Start(broker.Options{PropertiesFile: o.PropertiesFile, Overrides: o.Overrides, Logger: logger})
+	b, err := broker.Start(broker.Options{PropertiesFile: o.PropertiesFile, Overrides: o.Overrides, LogHandler: handler, LogLevel: level})
 	if err != nil {
 		logger.Error("kafka-server failed to start", "err", err)
 		return &cli.ExitError{Code: cli.ExitFailure, Msg: fmt.Sprintf("kafka-server: %v", err)}
