@@ -40,7 +40,9 @@ func TestRunServesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut lineBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"-port", "0", "-data-dir", t.TempDir(), "-partitions", "3"}, &out, &errOut) }()
+	go func() {
+		done <- run(ctx, []string{"-port", "0", "-data-dir", t.TempDir(), "-partitions", "3"}, &out, &errOut)
+	}()
 
 	var addr string
 	deadline := time.Now().Add(10 * time.Second)
