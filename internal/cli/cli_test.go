@@ -3,9 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -161,5 +164,24 @@ func TestMainErrors(t *testing.T) {
 				t.Errorf("stderr = %q, want prefix %q", errOut.String(), tt.wantErrIn)
 			}
 		})
+	}
+}
+
+func TestSignalContext(t *testing.T) {
+	ctx, stop := SignalContext()
+	defer stop()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("context not cancelled by SIGTERM")
+	}
+	if code, ok := SignalExitCode(ctx); !ok || code != 143 {
+		t.Errorf("SignalExitCode = %d, %v, want 143, true", code, ok)
+	}
+	if _, ok := SignalExitCode(context.Background()); ok {
+		t.Error("SignalExitCode reports a signal for a plain context")
 	}
 }

@@ -108,9 +108,21 @@ func symbol(r rune) byte {
 	return symChar
 }
 
+// lineBreaker finds line-break opportunities; make one per use with
+// newLineBreaker (compiling its expression costs more than using it).
+type lineBreaker struct{ re *regexp.Regexp }
+
+func newLineBreaker() lineBreaker {
+	re := regexp.MustCompile(reLine)
+	re.Longest()
+	return lineBreaker{re}
+}
+
 // lineBreaks returns the rune offsets after which s may be broken; the last
 // one is len(s).
-func lineBreaks(s []rune) []int {
+func lineBreaks(s []rune) []int { return newLineBreaker().breaks(s) }
+
+func (lb lineBreaker) breaks(s []rune) []int {
 	// Ignored runes are dropped from the symbol string and stay attached to
 	// the rune before them.
 	syms := make([]byte, 0, len(s))
@@ -122,8 +134,7 @@ func lineBreaks(s []rune) []int {
 		}
 	}
 	pos = append(pos, len(s))
-	re := regexp.MustCompile(reLine)
-	re.Longest()
+	re := lb.re
 	var out []int
 	for p := 0; p < len(syms); {
 		n := 1

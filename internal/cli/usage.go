@@ -46,7 +46,7 @@ func UsageTable(cmd *cobra.Command) string {
 	for _, r := range rows {
 		t.add(r.opt, r.desc)
 	}
-	t.fit()
+	t.fit(newLineBreaker())
 	return t.render()
 }
 
@@ -78,13 +78,13 @@ func (t *usageRows) descWidth() int { return min((usageWidth-usageSeparator)/2, 
 
 // fit splits every cell into pieces no wider than its column and replaces the
 // rows with one row per line; the widths are then those of the pieces.
-func (t *usageRows) fit() {
+func (t *usageRows) fit(lb lineBreaker) {
 	ow, dw := t.optWidth(), t.descWidth()
 	cells := t.cells
 	*t = usageRows{}
 	for _, c := range cells {
-		opts := pieces(c[0], ow)
-		descs := pieces(c[1], dw)
+		opts := pieces(lb, c[0], ow)
+		descs := pieces(lb, c[1], dw)
 		for i := 0; i < max(len(opts), len(descs)); i++ {
 			var o, d []rune
 			if i < len(opts) {
@@ -115,13 +115,13 @@ func (t *usageRows) render() string {
 // newlines, then at line-break opportunities. A word that does not fit starts
 // a new line indented by two spaces (a word wider than the column overflows
 // it). Blank lines disappear, as in jopt-simple.
-func pieces(text []rune, width int) [][]rune {
+func pieces(lb lineBreaker, text []rune, width int) [][]rune {
 	var out [][]rune
 	for _, line := range strings.Split(javaTrim(string(text)), "\n") {
 		rs := []rune(line)
 		var cur []rune
 		start := 0
-		for _, end := range lineBreaks(rs) {
+		for _, end := range lb.breaks(rs) {
 			word := rs[start:end]
 			start = end
 			if len(cur)+len(word) > width {

@@ -69,6 +69,9 @@ type Config struct {
 	TLS            *TLS
 	SASL           *SASL
 	Role           Role
+	// OnRetry, when set, is called by Connect after each failed attempt to
+	// reach the cluster (Kafka's clients log a warning there).
+	OnRetry func(error)
 }
 
 // SASL holds the mechanism and credentials.
@@ -285,4 +288,51 @@ func jaasTokens(s string) ([]jaasToken, error) {
 		}
 	}
 	return toks, nil
+}
+
+// Int reads an integer client property as Kafka's ConfigDef does (INT for
+// bits 32, LONG for 64; trimmed; at least least), returning def's value
+// when the property is absent.
+func Int(props *cli.Properties, key, def string, bits int, least int64) (int64, error) {
+	raw := props.Value(key, def)
+	typ := "INT"
+	if bits == 64 {
+		typ = "LONG"
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, bits)
+	if err != nil {
+		return 0, &ConfigError{Key: key, Value: raw, Reason: "Not a number of type " + typ}
+	}
+	if n < least {
+		return 0, &ConfigError{Key: key, Value: raw, Reason: fmt.Sprintf("Value must be at least %d", least)}
+	}
+	return n, nil
+}
+
+// Bool reads a boolean client property as Kafka's ConfigDef does.
+func Bool(props *cli.Properties, key string, def bool) (bool, error) {
+	raw, ok := props.Get(key)
+	if !ok {
+		return def, nil
+	}
+	switch strings.ToLower(strings.TrimSpace(raw)) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, &ConfigError{Key: key, Value: raw, Reason: "Expected value to be either true or false"}
+}
+
+// OneOf reads a string property that must be one of choices, with
+// ConfigDef.ValidString's message.
+func OneOf(props *cli.Properties, key, def string, choices ...string) (string, error) {
+	raw := props.Value(key, def)
+	v := strings.TrimSpace(raw)
+	for _, c := range choices {
+		if v == c {
+			return v, nil
+		}
+	}
+	return "", &ConfigError{Key: key, Value: raw, Reason: "String must be one of: " + strings.Join(choices, ", ")}
 }

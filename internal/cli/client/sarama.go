@@ -148,6 +148,13 @@ func Connect(ctx context.Context, c *Config, sc *sarama.Config, call string) (sa
 		}
 		attempt.Metadata.Retry.Max = 0
 		cl, err := sarama.NewClient(c.Bootstrap, &attempt)
+		if err == nil && !attempt.Metadata.Full {
+			// Without a full metadata fetch sarama has not talked to any
+			// broker yet; make sure one answers.
+			if err = probe(cl); err != nil {
+				_ = cl.Close()
+			}
+		}
 		if err == nil {
 			return cl, nil
 		}
@@ -155,6 +162,9 @@ func Connect(ctx context.Context, c *Config, sc *sarama.Config, call string) (sa
 			return nil, err
 		}
 		last = err
+		if c.OnRetry != nil {
+			c.OnRetry(err)
+		}
 		t := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():
@@ -167,6 +177,25 @@ func Connect(ctx context.Context, c *Config, sc *sarama.Config, call string) (sa
 		}
 		backoff = min(2*backoff, time.Second)
 	}
+}
+
+// probe connects to one broker of cl.
+func probe(cl sarama.Client) error {
+	b := cl.LeastLoadedBroker()
+	if b == nil {
+		return sarama.ErrOutOfBrokers
+	}
+	if err := b.Open(cl.Config()); err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
+		return err
+	}
+	ok, err := b.Connected()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return sarama.ErrNotConnected
+	}
+	return nil
 }
 
 // fatalConnectError tells errors that retrying cannot fix.

@@ -8,6 +8,7 @@
 package clitest
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -15,12 +16,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -29,8 +34,16 @@ import (
 
 // Params returns testscript parameters for the scripts in dir with the
 // shared commands and conditions. UPDATE_GOLDEN=1 rewrites cmp goldens.
+//
+// Conditions, probed once on a broker from testbroker:
+//
+//	[kfake]            the broker is franz-go's kfake (it sends no error messages)
+//	[dtp]              the broker has DescribeTopicPartitions (API 75, KIP-966), as
+//	                   Kafka 3.8+ does; without it Kafka's tool prints "Elr: N/A"
+//	[kafkaconfigorder] DescribeConfigs lists a topic's configs in Apache Kafka's
+//	                   order (that of the Scala HashMap Kafka's broker builds)
 func Params(t *testing.T, dir string) testscript.Params {
-	kfake := isKfake(t)
+	probe := probeBroker(t)
 	return testscript.Params{
 		Dir:                 dir,
 		RequireExplicitExec: true,
@@ -42,34 +55,112 @@ func Params(t *testing.T, dir string) testscript.Params {
 			"waitfor":    cmdWaitFor,
 			"topicid":    cmdTopicID,
 			"cmpcat":     cmdCmpCat,
+			"elr": func(ts *testscript.TestScript, neg bool, args []string) {
+				// elr: set $ELR and $ELRJSON to how kafka-topics shows the
+				// eligible leader replicas of a partition with this broker.
+				if probe.dtp {
+					ts.Setenv("ELR", "Elr: \tLastKnownElr: ")
+					ts.Setenv("ELRJSON", "[]")
+				} else {
+					ts.Setenv("ELR", "Elr: N/A\tLastKnownElr: N/A")
+					ts.Setenv("ELRJSON", "null")
+				}
+			},
 			"kconsume":   cmdKConsume,
 			"kproduce":   cmdKProduce,
+			"kcommitted": cmdKCommitted,
 			"brokerid":   cmdBrokerID,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "kfake":
-				return kfake, nil
+				return probe.kfake, nil
+			case "dtp":
+				return probe.dtp, nil
+			case "kafkaconfigorder":
+				return probe.configOrder, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	}
 }
 
-// isKfake starts a broker and asks for its cluster id: kfake calls its
-// cluster "kfake".
-func isKfake(t *testing.T) bool {
+type probeResult struct{ kfake, dtp, configOrder bool }
+
+// probeBroker starts a broker and asks it what the conditions need to know.
+func probeBroker(t *testing.T) probeResult {
 	t.Helper()
 	b, err := testbroker.Start(testbroker.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("start broker: %v", err)
 	}
 	defer b.Close()
-	id, err := ClusterID(b.Addr)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addr))
 	if err != nil {
-		t.Fatalf("cluster id: %v", err)
+		t.Fatal(err)
 	}
-	return id == "kfake"
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var p probeResult
+
+	md, err := kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatalf("probe metadata: %v", err)
+	}
+	p.kfake = md.ClusterID != nil && *md.ClusterID == "kfake"
+
+	versions, err := kmsg.NewPtrApiVersionsRequest().RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatalf("probe api versions: %v", err)
+	}
+	for _, k := range versions.ApiKeys {
+		if k.ApiKey == 75 {
+			p.dtp = true
+		}
+	}
+
+	adm := kadm.NewClient(cl)
+	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "probe"); err != nil {
+		t.Fatalf("probe create topic: %v", err)
+	}
+	rcs, err := adm.DescribeTopicConfigs(ctx, "probe")
+	if err != nil || len(rcs) != 1 {
+		t.Fatalf("probe describe configs: %v", err)
+	}
+	var names []string
+	for _, c := range rcs[0].Configs {
+		names = append(names, c.Key)
+	}
+	p.configOrder = len(names) > 1 && slices.Equal(names, ScalaHashOrder(names))
+	return p
+}
+
+// ScalaHashOrder is the iteration order of a Scala 2.13 mutable.HashMap
+// holding these string keys: by bucket of the improved String.hashCode,
+// and within a bucket by that hash. Kafka's broker answers DescribeConfigs
+// for a topic in the order of such a map of every topic config.
+func ScalaHashOrder(keys []string) []string {
+	capacity := 16
+	for float64(len(keys)) > float64(capacity)*0.75 {
+		capacity <<= 1
+	}
+	hash := func(s string) int32 {
+		var h int32
+		for _, u := range utf16.Encode([]rune(s)) {
+			h = 31*h + int32(u)
+		}
+		return h ^ int32(uint32(h)>>16)
+	}
+	out := slices.Clone(keys)
+	slices.SortStableFunc(out, func(a, b string) int {
+		ha, hb := hash(a), hash(b)
+		if ba, bb := ha&int32(capacity-1), hb&int32(capacity-1); ba != bb {
+			return int(ba - bb)
+		}
+		return cmp.Compare(ha, hb)
+	})
+	return out
 }
 
 // ClusterID asks the broker at addr for its cluster id, with franz-go.
@@ -216,7 +307,8 @@ func cmdKConsume(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdKProduce: kproduce ADDR TOPIC FILE — produce each line of FILE as a
-// record with franz-go: "key\tvalue", or just "value"; the partition is
+// record with franz-go: "key\tvalue", or just "value" (a line starting
+// with "q:" is unquoted as a Go string first, for binary data); the partition is
 // chosen by franz-go's Java-compatible partitioner. Timestamps are fixed
 // (1700000000000 + line number) so consumers print predictable output.
 func cmdKProduce(ts *testscript.TestScript, neg bool, args []string) {
@@ -232,6 +324,10 @@ func cmdKProduce(ts *testscript.TestScript, neg bool, args []string) {
 	lines := strings.Split(strings.TrimSuffix(ts.ReadFile(args[2]), "\n"), "\n")
 	for i, line := range lines {
 		r := &kgo.Record{Timestamp: time.UnixMilli(1700000000000 + int64(i))}
+		if q, ok := strings.CutPrefix(line, "q:"); ok {
+			line, err = strconv.Unquote(`"` + q + `"`)
+			ts.Check(err)
+		}
 		if k, v, ok := strings.Cut(line, "\t"); ok {
 			r.Key, r.Value = []byte(k), []byte(v)
 		} else {
@@ -239,6 +335,27 @@ func cmdKProduce(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Check(cl.ProduceSync(ctx, r).FirstErr())
 	}
+}
+
+// cmdKCommitted: kcommitted ADDR GROUP FILE — write the group's committed
+// offsets, read with franz-go's kadm, as "topic partition offset" lines.
+func cmdKCommitted(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: kcommitted ADDR GROUP FILE")
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(args[0]))
+	ts.Check(err)
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	offsets, err := kadm.NewClient(cl).FetchOffsets(ctx, args[1])
+	ts.Check(err)
+	var lines []string
+	offsets.Each(func(o kadm.OffsetResponse) {
+		lines = append(lines, fmt.Sprintf("%s %d %d", o.Topic, o.Partition, o.At))
+	})
+	sort.Strings(lines)
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(strings.Join(lines, "\n")+"\n"), 0o644))
 }
 
 // cmdBrokerID: brokerid VAR ADDR — set $VAR to the node id of the (first)

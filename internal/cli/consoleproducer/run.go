@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -262,17 +261,9 @@ func parseSettings(props *cli.Properties) (*settings, error) {
 }
 
 func configInt(props *cli.Properties, key, def string, bits int, least int64) (int64, error) {
-	raw := props.Value(key, def)
-	typ := "INT"
-	if bits == 64 {
-		typ = "LONG"
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, bits)
+	n, err := client.Int(props, key, def, bits, least)
 	if err != nil {
-		return 0, producerConfigError(&client.ConfigError{Key: key, Value: raw, Reason: "Not a number of type " + typ})
-	}
-	if n < least {
-		return 0, producerConfigError(&client.ConfigError{Key: key, Value: raw, Reason: fmt.Sprintf("Value must be at least %d", least)})
+		return 0, producerConfigError(err)
 	}
 	return n, nil
 }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/IBM/sarama"
 
@@ -415,29 +414,6 @@ func parseUUID(s string) ([16]byte, error) {
 
 func formatUUID(id [16]byte) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
 
-// javaHashOrder orders names as iterating a java.util.HashMap built from
-// them in the given order with that many entries as initial capacity: by
-// bucket of String.hashCode in the final table, then insertion order. Kafka's
-// admin client returns described topics in such a map, so that is the order
-// TopicCommand prints them in.
-func javaHashOrder(names []string) []string {
-	capacity := 1
-	for capacity < len(names) {
-		capacity <<= 1
-	}
-	// The table doubles whenever the size passes three quarters of it.
-	for threshold := capacity * 3 / 4; len(names) > threshold; threshold = capacity * 3 / 4 {
-		capacity <<= 1
-	}
-	bucket := func(s string) int {
-		var h int32
-		for _, u := range utf16.Encode([]rune(s)) {
-			h = 31*h + int32(u)
-		}
-		spread := uint32(h) ^ uint32(h)>>16
-		return int(spread & uint32(capacity-1))
-	}
-	out := slices.Clone(names)
-	slices.SortStableFunc(out, func(a, b string) int { return bucket(a) - bucket(b) })
-	return out
-}
+// javaHashOrder orders described topics as Kafka's admin client returns
+// them: in a java.util.HashMap sized for them (DescribeTopicsResult).
+func javaHashOrder(names []string) []string { return cli.JavaHashOrder(names, len(names)) }
