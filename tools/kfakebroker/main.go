@@ -22,7 +22,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -30,6 +29,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafkakit/kafkakit/bench/profhttp"
 )
 
 func main() {
@@ -58,7 +59,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.dataDir, "data-dir", "", "persist partitions and groups under this directory (empty: in memory)")
 	fs.BoolVar(&o.sync, "sync", false, "fsync every batch (only with -data-dir)")
 	fs.IntVar(&o.partitions, "partitions", 1, "partitions of auto-created topics")
-	fs.StringVar(&o.pprofAddr, "pprof", "", "serve net/http/pprof on this address, e.g. 127.0.0.1:6061 (empty: off)")
+	fs.StringVar(&o.pprofAddr, "pprof", "", "serve pprof and bench/profhttp's profile start/stop on this address, e.g. 127.0.0.1:6061 (empty: off)")
 	fs.StringVar(&o.logLevel, "log-level", "none", "kfake log level: none, error, warn, info or debug")
 	fs.Func("broker-config", "broker config key=value (repeatable)", func(s string) error {
 		if !strings.Contains(s, "=") {
@@ -145,7 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "kfakebroker: pprof:", err)
 			return 1
 		}
-		srv = &http.Server{Handler: pprofMux(), ReadHeaderTimeout: 5 * time.Second}
+		srv = &http.Server{Handler: profhttp.Handler(), ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
 	}
@@ -161,16 +162,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	<-ctx.Done()
 	c.Close()
 	return 0
-}
-
-// pprofMux serves the net/http/pprof handlers without touching
-// http.DefaultServeMux.
-func pprofMux() *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return mux
 }
