@@ -90,7 +90,7 @@ type Options struct {
 
 	AddConfig, AddConfigFile, DeleteConfig *cli.Value
 
-	Topic, Client, User, Broker, BrokerLogger, IP             *cli.Value
+	Topic, Client, User, Broker, BrokerLogger, IP            *cli.Value
 	ClientDefaults, UserDefaults, BrokerDefaults, IPDefaults *bool
 
 	Output *string
