@@ -1,6 +1,7 @@
 package log
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -58,10 +59,15 @@ func producerBatchOfRaw(h record.Header, raw []byte) producerBatch {
 // (ErrCorruptMessage), record count consistent with the offset range and
 // offset deltas 0, 1, … (ErrInvalidRecord), no control batches from clients,
 // a sequence whenever there is a producer id, record timestamps inside the
-// allowed window (ErrInvalidTimestamp), keys on compacted topics. Offsets
-// are then assigned by rewriting the batch's base offset in place (the
-// caller's buffer is modified), the partition leader epoch is stamped, and
-// on LogAppendTime topics the broker time is written into the batch.
+// allowed window (ErrInvalidTimestamp), keys on compacted topics. When
+// compression.type names a codec other than the batch's, the records are
+// re-encoded in that codec (offset deltas, timestamps, headers and producer
+// fields kept, CRC recomputed) and max.message.bytes applies again to the
+// rewritten batch, as in Kafka's LogValidator. Offsets are then assigned by
+// rewriting the batch's base offset in place (the caller's buffer is
+// modified unless the batch was re-encoded), the partition leader epoch is
+// stamped, and on LogAppendTime topics the broker time is written into the
+// batch.
 // Idempotent producers are checked as Kafka 3.9 does; a retry of one of a
 // producer's last five batches is not written again and returns the
 // original offsets with Duplicate set.
@@ -224,6 +230,7 @@ func (l *Log) validateRecords(b *inBatch, cfg Config) error {
 			RecordErrors: []RecordError{{Index: 0, Message: "producer should not set timestamp type to LogAppendTime"}}}
 	}
 	compacted := cfg.Compact() && !h.IsControl()
+	rc := newRecompression(h, cfg)
 	dec := l.decoder()
 	defer l.releaseDecoder(dec)
 	dec.MaxDecompressedSize = int(min(cfg.MaxUncompressedBatchBytes, math.MaxInt32))
@@ -244,6 +251,9 @@ func (l *Log) validateRecords(b *inBatch, cfg Config) error {
 		}
 		maxTs = max(maxTs, r.Timestamp)
 		idx++
+		if rc != nil {
+			return rc.add(r)
+		}
 		return nil
 	})
 	if err != nil {
@@ -264,6 +274,29 @@ func (l *Log) validateRecords(b *inBatch, cfg Config) error {
 		return &ValidationError{Err: sentinel, Message: recErrs[0].Message, RecordErrors: recErrs}
 	}
 	b.maxTimestamp = maxTs
+	if rc != nil {
+		return l.recompress(b, rc, cfg)
+	}
+	return nil
+}
+
+// recompress replaces a validated client batch with its rewrite in the
+// codec compression.type names. As in Kafka, max.message.bytes applies
+// again to the batch as it will be written.
+func (l *Log) recompress(b *inBatch, rc *recompression, cfg Config) error {
+	out, err := rc.finish(b.hdr.LastOffsetDelta)
+	if err != nil {
+		return invalid(ErrInvalidRecord, "recompress batch for %s to %s: %v", l.name(), rc.codec, err)
+	}
+	if len(out) > int(cfg.MaxMessageBytes) {
+		return invalid(ErrMessageTooLarge, "message batch size is %d bytes in append to partition %s which exceeds the maximum configured size of %d",
+			len(out), l.name(), cfg.MaxMessageBytes)
+	}
+	h, err := record.ParseHeader(out)
+	if err != nil {
+		return invalid(ErrInvalidRecord, "recompress batch for %s: %v", l.name(), err)
+	}
+	b.raw, b.hdr = out, h
 	return nil
 }
 
@@ -483,9 +516,6 @@ func (l *Log) rollLocked(base int64, cfg Config, nowMs int64) error {
 // Kafka's setMaxTimestamp does when the producer's value is not the true
 // maximum of the record timestamps.
 func setMaxTimestamp(b []byte, ts int64) {
-	for i := 0; i < 8; i++ {
-		b[35+i] = byte(ts >> (56 - 8*i))
-	}
-	crc := record.ComputeCRC(b)
-	b[17], b[18], b[19], b[20] = byte(crc>>24), byte(crc>>16), byte(crc>>8), byte(crc)
+	binary.BigEndian.PutUint64(b[maxTimestampPos:], uint64(ts))
+	putCRC(b)
 }

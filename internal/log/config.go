@@ -40,6 +40,21 @@ type Config struct {
 	CleanupPolicy     string // cleanup.policy: "delete", "compact" or "compact,delete"
 	Preallocate       bool   // preallocate (kept; segment files are not preallocated)
 
+	// Log compaction (cleanup.policy=compact); see (*Log).Clean.
+	DeleteRetentionMs  int64   // delete.retention.ms: how long tombstones survive once their batch has been cleaned
+	MinCleanableRatio  float64 // min.cleanable.dirty.ratio: dirty share of the log above which it is cleaned
+	MinCompactionLagMs int64   // min.compaction.lag.ms: records younger than this are not compacted
+	MaxCompactionLagMs int64   // max.compaction.lag.ms: records older than this are compacted whatever the dirty ratio
+
+	// CompressionType is compression.type: "producer" keeps each batch as
+	// the client compressed it; "uncompressed", "gzip", "snappy", "lz4" or
+	// "zstd" makes Append rewrite client batches in that codec.
+	CompressionType string
+	// CompressionLevel is the compression.<codec>.level of the codec named
+	// by CompressionType (gzip 1-9 or -1, lz4 1-17, zstd -131072 to 22);
+	// 0 means the codec's default level.
+	CompressionLevel int32
+
 	// ProducerIDExpirationMs is the broker's producer.id.expiration.ms: the
 	// state of an idempotent producer with no open transaction is dropped
 	// once its last batch timestamp is this old.
@@ -70,6 +85,11 @@ func DefaultConfig() Config {
 		FlushMs:                     math.MaxInt64,
 		FileDeleteDelayMs:           60000,
 		CleanupPolicy:               "delete",
+		DeleteRetentionMs:           24 * 60 * 60 * 1000,
+		MinCleanableRatio:           0.5,
+		MinCompactionLagMs:          0,
+		MaxCompactionLagMs:          math.MaxInt64,
+		CompressionType:             CompressionProducer,
 		ProducerIDExpirationMs:      24 * 60 * 60 * 1000,
 		MaxUncompressedBatchBytes:   256 << 20,
 	}
@@ -108,6 +128,20 @@ func (c Config) Validate() error {
 		return fmt.Errorf("producer.id.expiration.ms %d must be at least 1", c.ProducerIDExpirationMs)
 	case c.MaxUncompressedBatchBytes < 1:
 		return fmt.Errorf("maximum uncompressed batch size %d must be positive", c.MaxUncompressedBatchBytes)
+	case c.DeleteRetentionMs < 0:
+		return fmt.Errorf("delete.retention.ms %d must not be negative", c.DeleteRetentionMs)
+	case !(c.MinCleanableRatio >= 0 && c.MinCleanableRatio <= 1):
+		return fmt.Errorf("min.cleanable.dirty.ratio %v must be between 0 and 1", c.MinCleanableRatio)
+	case c.MinCompactionLagMs < 0:
+		return fmt.Errorf("min.compaction.lag.ms %d must not be negative", c.MinCompactionLagMs)
+	case c.MaxCompactionLagMs < 1:
+		return fmt.Errorf("max.compaction.lag.ms %d must be at least 1", c.MaxCompactionLagMs)
+	case c.MinCompactionLagMs > c.MaxCompactionLagMs:
+		// Kafka's LogConfig.validateValues refuses the same combination.
+		return fmt.Errorf("conflict topic config setting min.compaction.lag.ms (%d) > max.compaction.lag.ms (%d)", c.MinCompactionLagMs, c.MaxCompactionLagMs)
+	}
+	if err := validateCompression(c.CompressionType, c.CompressionLevel); err != nil {
+		return err
 	}
 	if c.CleanupPolicy == "" {
 		return fmt.Errorf("cleanup.policy must not be empty")
