@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -183,9 +184,13 @@ func fileExists(p string) bool {
 }
 
 // tidyDirectory finishes or undoes file operations a crash interrupted, as
-// Kafka does at load: leftover .deleted and .cleaned files and checkpoint
-// .tmp files are removed; a .swap file (a finished replacement not yet
-// renamed) is renamed into place and its segment re-validated; index files
+// Kafka's LogLoader does: leftover .deleted and checkpoint .tmp files are
+// removed; .cleaned files (a segment rewrite not yet swapped in) are
+// removed along with any .swap file at or above the lowest .cleaned offset
+// (a swap that had not finished renaming); the remaining .swap files are
+// a rewrite that was complete, so the segment files they replace (those
+// whose offset lies in [swap base, swap next offset)) are removed and the
+// .swap files renamed into place, their segments re-validated. Index files
 // without a .log are removed. It returns the base offsets of the .log
 // files, ascending, and those whose segment must be recovered.
 func (l *Log) tidyDirectory() ([]int64, map[int64]bool, error) {
@@ -194,28 +199,49 @@ func (l *Log) tidyDirectory() ([]int64, map[int64]bool, error) {
 	if err != nil {
 		return nil, nil, storageErr("list", l.dir, err)
 	}
+	minCleaned := int64(math.MaxInt64)
+	var cleaned, swaps []string
 	for _, e := range ents {
 		name := e.Name()
 		p := filepath.Join(l.dir, name)
 		switch {
 		case e.IsDir():
-		case strings.HasSuffix(name, deletedSuffix), strings.HasSuffix(name, cleanedSuffix), strings.HasSuffix(name, ".tmp"):
+		case strings.HasSuffix(name, deletedSuffix), strings.HasSuffix(name, ".tmp"):
 			if err := os.Remove(p); err != nil {
 				return nil, nil, storageErr("remove", p, err)
 			}
+		case strings.HasSuffix(name, cleanedSuffix):
+			if off, ok := leadingOffset(name); ok {
+				minCleaned = min(minCleaned, off)
+			}
+			cleaned = append(cleaned, name)
 		case strings.HasSuffix(name, swapSuffix):
-			target := strings.TrimSuffix(p, swapSuffix)
-			if err := os.Rename(p, target); err != nil {
-				return nil, nil, storageErr("rename", p, err)
-			}
-			if base, ok := parseOffsetName(filepath.Base(target), logSuffix); ok {
-				forced[base] = true
-			}
+			swaps = append(swaps, name)
 		}
 	}
-	ents, err = os.ReadDir(l.dir)
-	if err != nil {
-		return nil, nil, storageErr("list", l.dir, err)
+	var kept []string
+	for _, name := range swaps {
+		if off, ok := leadingOffset(name); ok && off < minCleaned {
+			kept = append(kept, name)
+			continue
+		}
+		l.logger.Warn("deleting swap file of an unfinished segment replacement", "file", name)
+		if err := os.Remove(filepath.Join(l.dir, name)); err != nil {
+			return nil, nil, storageErr("remove", name, err)
+		}
+	}
+	for _, name := range cleaned {
+		if err := os.Remove(filepath.Join(l.dir, name)); err != nil {
+			return nil, nil, storageErr("remove", name, err)
+		}
+	}
+	if len(kept) > 0 {
+		if err := l.completeSwaps(kept, forced); err != nil {
+			return nil, nil, err
+		}
+		if ents, err = os.ReadDir(l.dir); err != nil {
+			return nil, nil, storageErr("list", l.dir, err)
+		}
 	}
 	logs := map[int64]bool{}
 	var bases []int64
@@ -242,6 +268,84 @@ func (l *Log) tidyDirectory() ([]int64, map[int64]bool, error) {
 	}
 	slices.Sort(bases)
 	return bases, forced, nil
+}
+
+// completeSwaps finishes segment replacements whose .swap files are all in
+// place: the files of the segments they replace go, then the .swap files
+// take their final names.
+func (l *Log) completeSwaps(swaps []string, forced map[int64]bool) error {
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, name := range swaps {
+		base, ok := parseOffsetName(strings.TrimSuffix(name, swapSuffix), logSuffix)
+		if !ok {
+			continue
+		}
+		next, err := nextOffsetOfFile(filepath.Join(l.dir, name), base)
+		if err != nil {
+			return storageErr("read", name, err)
+		}
+		lo, hi = min(lo, base), max(hi, next)
+	}
+	ents, err := os.ReadDir(l.dir)
+	if err != nil {
+		return storageErr("list", l.dir, err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if e.IsDir() || strings.HasSuffix(name, swapSuffix) {
+			continue
+		}
+		for _, suf := range []string{logSuffix, indexSuffix, timeIndexSuffix, txnIndexSuffix} {
+			if off, ok := parseOffsetName(name, suf); ok && off >= lo && off < hi {
+				l.logger.Info("deleting segment file replaced by an interrupted swap", "file", name)
+				if err := os.Remove(filepath.Join(l.dir, name)); err != nil {
+					return storageErr("remove", name, err)
+				}
+			}
+		}
+	}
+	for _, name := range swaps {
+		p := filepath.Join(l.dir, name)
+		target := strings.TrimSuffix(p, swapSuffix)
+		l.logger.Info("completing interrupted swap", "file", name)
+		if err := os.Rename(p, target); err != nil {
+			return storageErr("rename", p, err)
+		}
+		if base, ok := parseOffsetName(filepath.Base(target), logSuffix); ok {
+			forced[base] = true
+		}
+	}
+	return syncDir(l.dir)
+}
+
+// leadingOffset parses the 20-digit offset a segment file name starts
+// with, whatever its suffixes.
+func leadingOffset(name string) (int64, bool) {
+	if len(name) < 21 || name[20] != '.' {
+		return 0, false
+	}
+	off, err := strconv.ParseInt(name[:20], 10, 64)
+	return off, err == nil && off >= 0
+}
+
+// nextOffsetOfFile returns the offset after the last whole entry of a
+// segment file (base when it has none).
+func nextOffsetOfFile(path string, base int64) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	next := base
+	sc := newScanner(f, 0, st.Size(), false, 64<<10)
+	for sc.next() {
+		next = sc.cur.lastOffset + 1
+	}
+	return next, sc.err
 }
 
 // rebuildProducerStateLocked rebuilds the producer table for the log up to

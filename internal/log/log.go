@@ -39,6 +39,9 @@ type Options struct {
 	// TopicID, when not zero, is written to partition.metadata if the file
 	// is missing and must match it otherwise (ErrInconsistentTopicID).
 	TopicID [16]byte
+	// CleanerCheckpoint is the log's cleaner-offset-checkpoint entry: the
+	// first offset the log cleaner has not cleaned yet (0 when none).
+	CleanerCheckpoint int64
 }
 
 // AppendInfo says who is appending.
@@ -107,6 +110,13 @@ type Log struct {
 	// bg tracks background flushes started after rolls; Close and Delete
 	// wait for them.
 	bg sync.WaitGroup
+	// cleanMu is held by a cleaning pass (see cleaner.go); it is taken
+	// before mu. cleanAbort tells a running pass to stop: the log is being
+	// closed or deleted. cleanHook, set only by tests, runs before each
+	// step of the swap protocol and can stop it there.
+	cleanMu    sync.Mutex
+	cleanAbort atomic.Bool
+	cleanHook  func(step string) error
 
 	mu             sync.RWMutex
 	topicID        [16]byte
@@ -116,14 +126,17 @@ type Log struct {
 	highWatermark  int64
 	recoveryPoint  int64
 	lastFlushMs    int64
-	truncations    int64 // bumped by every truncation, so a flush racing one does not move the recovery point
-	epochs         *epochCache
-	producers      *producerStateManager
-	decoders       sync.Pool // *record.Decoder, reused across appends
-	scanBufs       sync.Pool // *[]byte header-scan buffers, reused across reads
-	stats          LoadStats
-	closed         bool
-	failed         error // set after an I/O error that left the log inconsistent
+	truncations    int64 // bumped by every truncation, so a flush or a cleaning pass racing one notices
+	// cleanerOffset is the first offset the cleaner has not cleaned
+	// (cleaner-offset-checkpoint), -1 when unknown.
+	cleanerOffset int64
+	epochs        *epochCache
+	producers     *producerStateManager
+	decoders      sync.Pool // *record.Decoder, reused across appends
+	scanBufs      sync.Pool // *[]byte header-scan buffers, reused across reads
+	stats         LoadStats
+	closed        bool
+	failed        error // set after an I/O error that left the log inconsistent
 }
 
 // Open opens or creates the log of topic-partition in dir, the partition
@@ -145,6 +158,11 @@ func Open(dir string, topic string, partition int32, cfg Config, opts Options) (
 		logger:    opts.Logger.With("topic", topic, "partition", partition),
 		now:       opts.Now,
 		producers: newProducerStateManager(),
+
+		cleanerOffset: -1,
+	}
+	if opts.CleanerCheckpoint > 0 {
+		l.cleanerOffset = opts.CleanerCheckpoint
 	}
 	l.cfg.Store(&cfg)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -587,11 +605,15 @@ func (l *Log) Close() error {
 // background flushes to finish. It reports whether this call closed the
 // log.
 func (l *Log) markClosed() bool {
+	l.cleanAbort.Store(true)
 	l.mu.Lock()
 	was := l.closed
 	l.closed = true
 	l.mu.Unlock()
 	l.bg.Wait()
+	// Wait for a cleaning pass to notice and stop.
+	l.cleanMu.Lock()
+	l.cleanMu.Unlock()
 	return !was
 }
 

@@ -24,6 +24,7 @@ func (l *Log) Truncate(offset int64) error {
 		return l.epochs.truncateFromEnd(l.logEndOffset)
 	}
 	l.truncations++
+	l.cleanerOffset = min(l.cleanerOffset, offset)
 	if l.segments[0].base > offset {
 		return l.truncateFullyLocked(offset)
 	}
@@ -73,6 +74,7 @@ func (l *Log) TruncateFullyAndStartAt(offset int64) error {
 		return err
 	}
 	l.truncations++
+	l.cleanerOffset = min(l.cleanerOffset, offset)
 	return l.truncateFullyLocked(offset)
 }
 
