@@ -1,10 +1,14 @@
 package replica
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/kafkakit/kafkakit/internal/log"
 	"github.com/kafkakit/kafkakit/internal/metadata"
@@ -16,7 +20,8 @@ type TopicPartition struct {
 	Partition int32
 }
 
-// Config configures a Manager.
+// Config configures a Manager. Zero durations and sizes take Kafka's
+// defaults.
 type Config struct {
 	NodeID int32
 	Logs   *log.Manager
@@ -26,25 +31,109 @@ type Config struct {
 	// MinInsyncReplicas returns min.insync.replicas for a topic.
 	MinInsyncReplicas func(img *metadata.Image, topic string) int
 	Logger            *slog.Logger
+
+	// Controller takes this broker's ISR changes as partition leader
+	// (AlterPartition). Nil: ISRs never change from this broker, so a
+	// follower that stops fetching holds the high watermark back.
+	Controller ISRController
+	// InterBrokerListener is inter.broker.listener.name: the listener of
+	// the leader that followers connect to. "" means PLAINTEXT, or the
+	// leader's first listener when it has no PLAINTEXT one.
+	InterBrokerListener string
+	// Dial opens connections to leaders; nil uses a net.Dialer. Only
+	// PLAINTEXT listeners are spoken without it.
+	Dial DialFunc
+
+	ReplicaFetchWaitMax          time.Duration // replica.fetch.wait.max.ms, 500 ms
+	ReplicaFetchMinBytes         int32         // replica.fetch.min.bytes, 1
+	ReplicaFetchMaxBytes         int32         // replica.fetch.max.bytes, 1 MiB per partition
+	ReplicaFetchResponseMaxBytes int32         // replica.fetch.response.max.bytes, 10 MiB
+	ReplicaFetchBackoff          time.Duration // replica.fetch.backoff.ms, 1 s; also AlterPartition retries
+	ReplicaSocketTimeout         time.Duration // replica.socket.timeout.ms, 30 s
+	ReplicaLagTimeMax            time.Duration // replica.lag.time.max.ms, 30 s
+
+	// Now is the clock for follower lag; nil is time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) withDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Dial == nil {
+		var d net.Dialer
+		c.Dial = d.DialContext
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.ReplicaFetchWaitMax, 500*time.Millisecond)
+	def(&c.ReplicaFetchBackoff, time.Second)
+	def(&c.ReplicaSocketTimeout, 30*time.Second)
+	def(&c.ReplicaLagTimeMax, 30*time.Second)
+	if c.ReplicaFetchMinBytes <= 0 {
+		c.ReplicaFetchMinBytes = 1
+	}
+	if c.ReplicaFetchMaxBytes <= 0 {
+		c.ReplicaFetchMaxBytes = 1 << 20
+	}
+	if c.ReplicaFetchResponseMaxBytes <= 0 {
+		c.ReplicaFetchResponseMaxBytes = 10 << 20
+	}
 }
 
 // Manager keeps a Partition for every partition replica assigned to this
-// broker, following the metadata images it is given.
+// broker, following the metadata images it is given: it leads, follows
+// (one fetcher goroutine per source broker) and changes ISRs as leader (one
+// goroutine). Goroutines start when first needed, so a single broker runs
+// none; Close stops them all.
 type Manager struct {
 	cfg Config
 	log *slog.Logger
+	img atomic.Pointer[metadata.Image]
 
 	mu    sync.RWMutex
 	parts map[TopicPartition]*Partition
 	ids   map[string][16]byte // topic name -> id of the hosted incarnation
+
+	hooks *partitionHooks
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	// fetchMu guards fetchers, isrStarted and closed.
+	fetchMu    sync.Mutex
+	fetchers   map[int32]*fetcher // by source broker
+	isrStarted bool
+	closed     bool
+
+	alterMu    sync.Mutex
+	alterQueue map[*Partition]struct{}
+	alterKick  chan struct{}
 }
 
 // NewManager returns a manager with no partitions; Apply adds them.
 func NewManager(cfg Config) *Manager {
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	return &Manager{cfg: cfg, log: cfg.Logger, parts: map[TopicPartition]*Partition{}, ids: map[string][16]byte{}}
+	cfg.withDefaults()
+	m := &Manager{cfg: cfg, log: cfg.Logger, parts: map[TopicPartition]*Partition{}, ids: map[string][16]byte{},
+		fetchers: map[int32]*fetcher{}, alterQueue: map[*Partition]struct{}{}, alterKick: make(chan struct{}, 1)}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	m.hooks = &partitionHooks{proposeISR: m.proposeISR, eligible: m.eligibleForISR}
+	return m
+}
+
+func (m *Manager) image() *metadata.Image { return m.img.Load() }
+
+func (m *Manager) now() time.Time { return m.cfg.Now() }
+
+func (m *Manager) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	return m.cfg.Dial(ctx, network, addr)
 }
 
 // Get returns the hosted partition, if any.
@@ -68,12 +157,17 @@ func (m *Manager) Partitions() []*Partition {
 
 // Apply brings the hosted partitions in line with img: logs are created for
 // new replicas assigned to this broker, leadership and ISR follow the image,
-// and logs of deleted topics (or of an older incarnation of a re-created
-// topic) are deleted. It is called from the metadata apply goroutine with
-// each new image, so it only does local work.
+// followers fetch from their leaders, and logs of deleted topics (or of an
+// older incarnation of a re-created topic, or of a replica moved to other
+// brokers) are deleted. It is called from the metadata apply goroutine with
+// each new image, so it only does local work: fetchers and the ISR
+// goroutine are started and stopped without waiting for them.
 func (m *Manager) Apply(img *metadata.Image) error {
+	m.img.Store(img)
 	var errs []error
 	wanted := map[TopicPartition]bool{}
+	follow := map[TopicPartition]fetchTarget{}
+	leadsReplicated := false
 	for name, t := range img.Topics {
 		for _, p := range t.Partitions {
 			if !slices.Contains(p.Replicas, m.cfg.NodeID) {
@@ -90,8 +184,15 @@ func (m *Manager) Apply(img *metadata.Image) error {
 			if m.cfg.MinInsyncReplicas != nil {
 				minISR = m.cfg.MinInsyncReplicas(img, name)
 			}
-			if err := part.update(p.Leader, p.LeaderEpoch, p.Replicas, p.ISR, minISR); err != nil {
+			if err := part.update(assignment{leader: p.Leader, leaderEpoch: p.LeaderEpoch, partitionEpoch: p.PartitionEpoch,
+				replicas: p.Replicas, isr: p.ISR, minISR: minISR}); err != nil {
 				errs = append(errs, fmt.Errorf("partition %s-%d: %w", name, p.ID, err))
+			}
+			switch {
+			case p.Leader == m.cfg.NodeID:
+				leadsReplicated = leadsReplicated || len(p.Replicas) > 1
+			case p.Leader >= 0 && liveBroker(img, p.Leader):
+				follow[tp] = fetchTarget{source: p.Leader, part: part}
 			}
 		}
 	}
@@ -109,8 +210,9 @@ func (m *Manager) Apply(img *metadata.Image) error {
 		}
 	}
 	m.mu.Unlock()
+	m.reconcileFetchers(follow, leadsReplicated)
 	for _, p := range gone {
-		p.update(-1, p.LeaderEpoch(), nil, nil, 1)
+		p.retire()
 		if err := m.cfg.Logs.Delete(p.Topic, p.Index); err != nil {
 			errs = append(errs, err)
 		}
@@ -118,6 +220,88 @@ func (m *Manager) Apply(img *metadata.Image) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("apply metadata: %v", errs)
 	}
+	return nil
+}
+
+func liveBroker(img *metadata.Image, id int32) bool {
+	b := img.Brokers[id]
+	return b != nil && !b.Fenced
+}
+
+// fetchTarget is where a followed partition fetches from.
+type fetchTarget struct {
+	source int32
+	part   *Partition
+}
+
+// reconcileFetchers makes the fetchers fetch exactly the partitions in
+// follow, each from its leader, starting fetchers for new source brokers
+// and stopping those left without partitions. With leads set it also
+// starts the ISR goroutine if it is not running.
+func (m *Manager) reconcileFetchers(follow map[TopicPartition]fetchTarget, leads bool) {
+	m.fetchMu.Lock()
+	defer m.fetchMu.Unlock()
+	if m.closed {
+		return
+	}
+	for src, f := range m.fetchers {
+		f.mu.Lock()
+		for tp, fp := range f.parts {
+			if want, ok := follow[tp]; !ok || want.source != src || want.part != fp.part {
+				delete(f.parts, tp)
+			}
+		}
+		f.mu.Unlock()
+	}
+	for tp, want := range follow {
+		f := m.fetchers[want.source]
+		if f == nil {
+			f = newFetcher(m, want.source)
+			m.fetchers[want.source] = f
+			m.start(f)
+		}
+		f.add(tp, want.part)
+	}
+	for src, f := range m.fetchers {
+		if f.empty() {
+			f.cancel()
+			delete(m.fetchers, src)
+		}
+	}
+	if (leads || len(follow) > 0) && !m.isrStarted {
+		// Followers need it too: one that becomes leader must be able to
+		// change the ISR without waiting for another image.
+		m.isrStarted = true
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.runISR(m.ctx)
+		}()
+	}
+}
+
+// start runs f until it is cancelled or the manager closes. Caller holds
+// fetchMu.
+func (m *Manager) start(f *fetcher) {
+	ctx, cancel := context.WithCancel(m.ctx)
+	f.cancel = cancel
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		defer cancel()
+		f.run(ctx)
+	}()
+}
+
+// Close stops every fetcher and the ISR goroutine and waits for them.
+// Partitions and logs stay as they are; the broker closes the logs after.
+func (m *Manager) Close() error {
+	m.fetchMu.Lock()
+	m.closed = true
+	m.fetchers = map[int32]*fetcher{}
+	m.fetchMu.Unlock()
+	m.cancel()
+	m.wg.Wait()
 	return nil
 }
 
@@ -137,6 +321,7 @@ func (m *Manager) ensure(img *metadata.Image, t *metadata.Topic, index int32) (*
 		m.mu.Lock()
 		delete(m.parts, tp)
 		m.mu.Unlock()
+		p.retire()
 		if err := m.cfg.Logs.Delete(t.Name, index); err != nil {
 			return nil, err
 		}
@@ -158,7 +343,7 @@ func (m *Manager) ensure(img *metadata.Image, t *metadata.Topic, index int32) (*
 	if err := l.SetConfig(cfg); err != nil {
 		return nil, err
 	}
-	p = newPartition(t.Name, index, t.ID, m.cfg.NodeID, l)
+	p = newPartition(t.Name, index, t.ID, m.cfg.NodeID, l, m.cfg.Now, m.hooks)
 	m.mu.Lock()
 	m.parts[tp] = p
 	m.ids[t.Name] = t.ID

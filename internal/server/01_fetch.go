@@ -52,11 +52,8 @@ type fetchOut struct {
 func handleFetch(s *Server, ctx context.Context, _ *conn, _ *request, req *kmsg.FetchRequest) *kmsg.FetchResponse {
 	resp := req.ResponseKind().(*kmsg.FetchResponse)
 	img := s.cfg.Meta.Image()
-	replicaID := req.ReplicaID
-	if req.Version >= 15 {
-		replicaID = req.ReplicaState.ID
-	}
-	isReplica := replicaID >= 0
+	rf := newReplicaFetch(req) // nil unless a follower fetches (replica_fetch.go)
+	isReplica := rf != nil
 
 	var parts []fetchPart
 	var unknownIDs []fetchKey // v13+ topic ids we do not know
@@ -131,7 +128,7 @@ func handleFetch(s *Server, ctx context.Context, _ *conn, _ *request, req *kmsg.
 	for {
 		var total int
 		var stop bool
-		outs, total, stop = s.readFetch(sess.parts, maxBytes, req.IsolationLevel == 1, isReplica, req.Version)
+		outs, total, stop = s.readFetch(sess.parts, maxBytes, req.IsolationLevel == 1, rf, req.Version)
 		if stop || total >= int(req.MinBytes) || len(unknownIDs) > 0 || wake == nil {
 			break
 		}
@@ -184,7 +181,8 @@ func handleFetch(s *Server, ctx context.Context, _ *conn, _ *request, req *kmsg.
 // readFetch reads every partition of a fetch once. It returns the bytes
 // read in total and whether the request should be answered at once
 // regardless of MinBytes (an error or a diverging epoch is news).
-func (s *Server) readFetch(parts []*sessionPartition, maxBytes int32, committed, follower bool, version int16) ([]fetchOut, int, bool) {
+func (s *Server) readFetch(parts []*sessionPartition, maxBytes int32, committed bool, rf *replicaFetch, version int16) ([]fetchOut, int, bool) {
+	follower := rf != nil
 	outs := make([]fetchOut, 0, len(parts))
 	total := 0
 	stop := false
@@ -212,6 +210,14 @@ func (s *Server) readFetch(parts []*sessionPartition, maxBytes int32, committed,
 				d.Epoch, d.EndOffset = epoch, end
 				o.diverging = &d
 				o.hw, o.lso, o.logStart = l.HighWatermark(), l.LastStableOffset(), l.LogStartOffset()
+				outs = append(outs, o)
+				stop = true
+				continue
+			}
+		}
+		if follower {
+			if code := s.recordReplicaFetch(rf, part, sp); code != 0 {
+				o.errCode = code
 				outs = append(outs, o)
 				stop = true
 				continue
