@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,5 +100,210 @@ func TestAcksAllWaitsForISR(t *testing.T) {
 	}
 	if got, want := c.partition(3, "acks").Log().LogEndOffset(), res.LastOffset+1; got < want {
 		t.Errorf("broker 3 log end offset = %d after the ack, want at least %d", got, want)
+	}
+}
+
+// TestISRShrinksAndExpands: a follower that stops fetching leaves the ISR
+// after replica.lag.time.max.ms, acks=-1 then needs only the others, and
+// the follower rejoins once it has caught up.
+func TestISRShrinksAndExpands(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, clusterOptions{brokers: 3, lag: 300 * time.Millisecond})
+	c.createTopic("isr", [][]int32{{1, 2, 3}}, nil)
+	leader := c.partition(1, "isr")
+	if _, err := leader.Append(batch(t, "before", 2), -1, false); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+
+	c.links.setCut(3, 1, true)
+	res, err := leader.Append(batch(t, "during", 2), -1, false)
+	if err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	c.waitFor("ISR [1 2] in the image", func() bool { return sameISR(c.imagePartition("isr").ISR, []int32{1, 2}) })
+	if got := leader.State().ISR; !sameISR(got, []int32{1, 2}) {
+		t.Errorf("leader's ISR = %v, want [1 2]", got)
+	}
+	// With broker 3 out, the acks=-1 append completes.
+	if err := leader.WaitForHighWatermark(testContext(t), res.LastOffset+1); err != nil {
+		t.Fatalf("acks=-1 wait after the shrink: %v", err)
+	}
+	if _, err := leader.Append(batch(t, "after", 2), -1, false); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+
+	c.links.setCut(3, 1, false)
+	c.waitFor("ISR [1 2 3] in the image", func() bool { return sameISR(c.imagePartition("isr").ISR, []int32{1, 2, 3}) })
+	f := c.partition(3, "isr").Log()
+	c.waitFor("broker 3 at the leader's high watermark", func() bool { return f.HighWatermark() == leader.Log().HighWatermark() })
+	if !bytes.Equal(logBytes(t, f), logBytes(t, leader.Log())) {
+		t.Errorf("broker 3's log differs from the leader's after rejoining")
+	}
+	if got := c.imagePartition("isr").LeaderEpoch; got != 0 {
+		t.Errorf("leader epoch = %d after ISR changes, want 0 (ISR changes keep the leader)", got)
+	}
+}
+
+// TestMinInsyncReplicas: with min.insync.replicas=2, acks=-1 appends are
+// refused with NOT_ENOUGH_REPLICAS while the ISR has one member, acks=1
+// appends are not; an acks=-1 append taken while the ISR was big enough
+// but acknowledged after it shrank gets NOT_ENOUGH_REPLICAS_AFTER_APPEND.
+func TestMinInsyncReplicas(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, clusterOptions{brokers: 2, lag: 300 * time.Millisecond})
+	c.createTopic("min", [][]int32{{1, 2}}, map[string]string{"min.insync.replicas": "2"})
+	leader := c.partition(1, "min")
+	if _, err := leader.Append(batch(t, "ok", 1), -1, false); err != nil {
+		t.Fatalf("append with a full ISR: %v", err)
+	}
+
+	c.links.setCut(2, 1, true)
+	res, err := leader.Append(batch(t, "shrinking", 1), -1, false)
+	if err != nil {
+		t.Fatalf("append before the shrink: %v", err)
+	}
+	err = leader.WaitForHighWatermark(testContext(t), res.LastOffset+1)
+	if !errors.Is(err, replica.ErrNotEnoughReplicasAfterAppend) {
+		t.Fatalf("acks=-1 wait across the shrink = %v, want NOT_ENOUGH_REPLICAS_AFTER_APPEND", err)
+	}
+	if got := leader.State().ISR; !sameISR(got, []int32{1}) {
+		t.Fatalf("ISR = %v, want [1]", got)
+	}
+	if _, err := leader.Append(batch(t, "refused", 1), -1, false); !errors.Is(err, replica.ErrNotEnoughReplicas) {
+		t.Errorf("acks=-1 append with ISR [1] = %v, want NOT_ENOUGH_REPLICAS", err)
+	}
+	if _, err := leader.Append(batch(t, "acks1", 1), 1, false); err != nil {
+		t.Errorf("acks=1 append with ISR [1]: %v", err)
+	}
+
+	c.links.setCut(2, 1, false)
+	c.waitFor("ISR [1 2]", func() bool { return sameISR(leader.State().ISR, []int32{1, 2}) })
+	res, err = leader.Append(batch(t, "again", 1), -1, false)
+	if err != nil {
+		t.Fatalf("acks=-1 append after the follower rejoined: %v", err)
+	}
+	if err := leader.WaitForHighWatermark(testContext(t), res.LastOffset+1); err != nil {
+		t.Fatalf("acks=-1 wait after the follower rejoined: %v", err)
+	}
+}
+
+// TestDivergentTailTruncated: a leader that wrote records no follower got
+// (acks=1) loses leadership; the new leader writes in the next epoch; when
+// the old leader comes back as a follower it truncates its divergent tail
+// to where the epochs part (DivergingEpoch), fetches the new leader's
+// records and rejoins the ISR, leaving every replica's log identical.
+func TestDivergentTailTruncated(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, clusterOptions{brokers: 3, lag: 500 * time.Millisecond})
+	c.createTopic("div", [][]int32{{1, 2, 3}}, nil)
+	ctx := testContext(t)
+	old := c.partition(1, "div")
+	res, err := old.Append(batch(t, "committed", 2), -1, false)
+	if err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	if err := old.WaitForHighWatermark(ctx, res.LastOffset+1); err != nil {
+		t.Fatalf("wait: %v", err)
+	}
+
+	// Broker 1 is cut off from the others and writes a tail only it has.
+	for _, l := range [][2]int32{{2, 1}, {3, 1}, {1, 2}, {1, 3}} {
+		c.links.setCut(l[0], l[1], true)
+	}
+	if _, err := old.Append(batch(t, "lost", 3), 1, false); err != nil {
+		t.Fatalf("append the divergent tail: %v", err)
+	}
+	if got := old.Log().LogEndOffset(); got != 5 {
+		t.Fatalf("old leader's log end offset = %d, want 5", got)
+	}
+
+	// The controller fences broker 1 and elects broker 2 (epoch 1).
+	if err := c.meta.Controller().FenceBroker(ctx, 1, -1); err != nil {
+		t.Fatalf("fence broker 1: %v", err)
+	}
+	c.waitFor("broker 2 to lead", func() bool { return c.partition(2, "div").IsLeader() })
+	if old.IsLeader() {
+		t.Fatal("broker 1 still leads after the election")
+	}
+	if _, err := old.Append(batch(t, "refused", 1), 1, false); !errors.Is(err, replica.ErrNotLeader) {
+		t.Errorf("append on the deposed leader = %v, want NOT_LEADER_OR_FOLLOWER", err)
+	}
+	leader := c.partition(2, "div")
+	res, err = leader.Append(batch(t, "new", 4), -1, false)
+	if err != nil {
+		t.Fatalf("append on the new leader: %v", err)
+	}
+	if err := leader.WaitForHighWatermark(ctx, res.LastOffset+1); err != nil {
+		t.Fatalf("wait on the new leader: %v", err)
+	}
+
+	// Broker 1 returns.
+	if err := c.meta.Controller().UnfenceBroker(ctx, 1, c.node(1).epoch); err != nil {
+		t.Fatalf("unfence broker 1: %v", err)
+	}
+	c.links.setCut(1, 2, false)
+	c.waitFor("broker 1 back in the ISR", func() bool { return sameISR(c.imagePartition("div").ISR, []int32{1, 2, 3}) })
+	c.waitFor("broker 1 at the new leader's log end", func() bool {
+		return old.Log().LogEndOffset() == leader.Log().LogEndOffset()
+	})
+	want := logBytes(t, leader.Log())
+	for _, id := range []int32{1, 3} {
+		if got := logBytes(t, c.partition(id, "div").Log()); !bytes.Equal(got, want) {
+			t.Errorf("broker %d's log differs from the leader's", id)
+		}
+	}
+	if bytes.Contains(logBytes(t, old.Log()), []byte("lost-")) {
+		t.Error("broker 1 kept records of its divergent tail")
+	}
+	if got, want := old.Log().LeaderEpochs(), leader.Log().LeaderEpochs(); !slices.Equal(got, want) {
+		t.Errorf("broker 1's leader epochs = %v, want the leader's %v", got, want)
+	}
+}
+
+// TestFollowerBehindLogStart: a follower whose log ends before the
+// leader's log start (the leader deleted records while the follower was
+// away) gets OFFSET_OUT_OF_RANGE, restarts its log at the leader's log
+// start offset and catches up from there.
+func TestFollowerBehindLogStart(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, clusterOptions{brokers: 2, lag: 300 * time.Millisecond})
+	c.createTopic("oor", [][]int32{{1, 2}}, nil)
+	ctx := testContext(t)
+	leader := c.partition(1, "oor")
+	res, err := leader.Append(batch(t, "both", 2), -1, false)
+	if err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	if err := leader.WaitForHighWatermark(ctx, res.LastOffset+1); err != nil {
+		t.Fatalf("wait: %v", err)
+	}
+
+	c.links.setCut(2, 1, true)
+	for range 4 {
+		if _, err := leader.Append(batch(t, "leader-only", 3), 1, false); err != nil {
+			t.Fatalf("append: %v", err)
+		}
+	}
+	c.waitFor("ISR [1]", func() bool { return sameISR(leader.State().ISR, []int32{1}) })
+	start, err := leader.Log().DeleteRecordsBefore(-1)
+	if err != nil {
+		t.Fatalf("delete records: %v", err)
+	}
+	if start != 14 {
+		t.Fatalf("leader log start offset = %d, want 14", start)
+	}
+	if _, err := leader.Append(batch(t, "later", 2), 1, false); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+
+	c.links.setCut(2, 1, false)
+	f := c.partition(2, "oor").Log()
+	c.waitFor("ISR [1 2]", func() bool { return sameISR(leader.State().ISR, []int32{1, 2}) })
+	c.waitFor("follower at the leader's end", func() bool { return f.LogEndOffset() == 16 })
+	if got := f.LogStartOffset(); got != 14 {
+		t.Errorf("follower log start offset = %d, want 14", got)
+	}
+	if !bytes.Equal(logBytes(t, f), logBytes(t, leader.Log())) {
+		t.Error("follower's log differs from the leader's")
 	}
 }
