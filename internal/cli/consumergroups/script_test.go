@@ -1,0 +1,316 @@
+package consumergroups
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafkakit/kafkakit/internal/cli"
+	"github.com/kafkakit/kafkakit/internal/testbroker"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"kafka-consumer-groups": func() {
+			os.Exit(Main(context.Background(), os.Args[1:], cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
+		},
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar: kafka-consumer-groups, run as
+// its own process, against kafka-server processes listening on real TCP
+// ports. UPDATE_GOLDEN=1 rewrites the cmp goldens.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams(t, "testdata/script"))
+}
+
+// serverBin returns the kafka-server binary for the tests: $KAFKAKIT_SERVER_BIN
+// when set, otherwise one built from this module.
+func serverBin(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("KAFKAKIT_SERVER_BIN"); bin != "" {
+		return bin
+	}
+	bin, err := testbroker.BuildServer(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+func scriptParams(t *testing.T, dir string) testscript.Params {
+	bin := serverBin(t)
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") == "1",
+		Setup: func(env *testscript.Env) error {
+			env.Values["members"] = &memberSet{m: map[string]*member{}}
+			env.Values["server"] = bin
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"broker":    cmdBroker,
+			"topic":     cmdTopic,
+			"produce":   cmdProduce,
+			"member":    cmdMember,
+			"leave":     cmdLeave,
+			"committed": cmdCommitted,
+			"commit":    cmdCommit,
+			"cmpusage":  cmdCmpUsage,
+		},
+	}
+}
+
+// cmdBroker: broker NAME — start a kafka-server process with its data
+// under $WORK/NAME, listening on 127.0.0.1 on a free port; set $NAME to its
+// address and $NAME_ID to its node id. It is killed when the script ends.
+func cmdBroker(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: broker NAME")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	p, err := testbroker.StartProcess(ts.Value("server").(string), dir, "offsets.topic.num.partitions=3")
+	ts.Check(err)
+	ts.Defer(p.Kill)
+	ts.Setenv(args[0], p.Addr)
+	ts.Setenv(args[0]+"_ID", "1")
+}
+
+func kclient(ts *testscript.TestScript, addr string, opts ...kgo.Opt) *kgo.Client {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr)}, opts...)...)
+	ts.Check(err)
+	return cl
+}
+
+// cmdTopic: topic ADDR NAME PARTITIONS — create a topic with franz-go.
+func cmdTopic(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: topic ADDR NAME PARTITIONS")
+	}
+	n, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	cl := kclient(ts, args[0])
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	resp, err := kadm.NewClient(cl).CreateTopic(ctx, int32(n), 1, nil, args[1])
+	ts.Check(err)
+	ts.Check(resp.Err)
+}
+
+// cmdProduce: produce ADDR TOPIC PARTITION COUNT [FIRST_TIMESTAMP_MS] —
+// produce COUNT records to one partition with franz-go; record i has value
+// "v<i>" and timestamp FIRST_TIMESTAMP_MS + 1000*i (default
+// 1700000000000, 2023-11-14T22:13:20.000Z).
+func cmdProduce(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 4 || len(args) > 5 {
+		ts.Fatalf("usage: produce ADDR TOPIC PARTITION COUNT [FIRST_TIMESTAMP_MS]")
+	}
+	p, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	n, err := strconv.Atoi(args[3])
+	ts.Check(err)
+	first := int64(1700000000000)
+	if len(args) == 5 {
+		first, err = strconv.ParseInt(args[4], 10, 64)
+		ts.Check(err)
+	}
+	cl := kclient(ts, args[0], kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	recs := make([]*kgo.Record, n)
+	for i := range recs {
+		recs[i] = &kgo.Record{Topic: args[1], Partition: int32(p), Value: []byte("v" + strconv.Itoa(i)),
+			Timestamp: time.UnixMilli(first + 1000*int64(i))}
+	}
+	ts.Check(cl.ProduceSync(ctx, recs...).FirstErr())
+}
+
+// member is a franz-go consumer in a group, started by the member command.
+type member struct {
+	cl     *kgo.Client
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+type memberSet struct {
+	mu sync.Mutex
+	m  map[string]*member
+}
+
+func members(ts *testscript.TestScript) *memberSet {
+	return ts.Value("members").(*memberSet)
+}
+
+// cmdMember: member NAME ADDR GROUP TOPIC [CONSUME] — start a group member
+// with franz-go (client id NAME, range assignor) subscribed to TOPIC, wait
+// until it owns partitions, then, if CONSUME is given, read that many
+// records and commit them. $NAME is set to its member id. The member stays
+// in the group until leave NAME or the end of the script.
+func cmdMember(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 4 || len(args) > 5 {
+		ts.Fatalf("usage: member NAME ADDR GROUP TOPIC [CONSUME]")
+	}
+	consume := 0
+	if len(args) == 5 {
+		var err error
+		consume, err = strconv.Atoi(args[4])
+		ts.Check(err)
+	}
+	assigned := make(chan struct{})
+	var once sync.Once
+	cl := kclient(ts, args[1],
+		kgo.ClientID(args[0]),
+		kgo.ConsumerGroup(args[2]),
+		kgo.ConsumeTopics(args[3]),
+		kgo.Balancers(kgo.RangeBalancer()),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.DisableAutoCommit(),
+		kgo.HeartbeatInterval(200*time.Millisecond),
+		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) {
+			once.Do(func() { close(assigned) })
+		}),
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &member{cl: cl, cancel: cancel, done: make(chan struct{})}
+	set := members(ts)
+	set.mu.Lock()
+	set.m[args[0]] = m
+	set.mu.Unlock()
+	ts.Defer(func() { stopMember(m) })
+
+	got := make(chan error, 1)
+	go func() {
+		defer close(m.done)
+		read := 0
+		reported := consume == 0
+		for ctx.Err() == nil {
+			fetches := cl.PollFetches(ctx)
+			if ctx.Err() != nil {
+				break
+			}
+			for _, r := range fetches.Records() {
+				if read < consume {
+					read++
+					cl.MarkCommitRecords(r)
+				}
+			}
+			if !reported && read >= consume {
+				reported = true
+				cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+				got <- cl.CommitMarkedOffsets(cctx)
+				ccancel()
+			}
+		}
+	}()
+	select {
+	case <-assigned:
+	case <-time.After(20 * time.Second):
+		ts.Fatalf("member %s: no partitions assigned within 20s", args[0])
+	}
+	if consume > 0 {
+		select {
+		case err := <-got:
+			ts.Check(err)
+		case <-time.After(20 * time.Second):
+			ts.Fatalf("member %s: did not read %d records within 20s", args[0], consume)
+		}
+	}
+	id, _ := cl.GroupMetadata()
+	ts.Setenv(args[0], id)
+}
+
+func stopMember(m *member) {
+	m.cancel()
+	<-m.done
+	m.cl.Close() // leaves the group
+}
+
+// cmdLeave: leave NAME — stop the member and leave its group.
+func cmdLeave(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: leave NAME")
+	}
+	set := members(ts)
+	set.mu.Lock()
+	m := set.m[args[0]]
+	delete(set.m, args[0])
+	set.mu.Unlock()
+	if m == nil {
+		ts.Fatalf("no member %s", args[0])
+	}
+	stopMember(m)
+}
+
+// cmdCommitted: committed ADDR GROUP FILE — write the group's committed
+// offsets, read with franz-go, as sorted "topic partition offset" lines.
+func cmdCommitted(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: committed ADDR GROUP FILE")
+	}
+	cl := kclient(ts, args[0])
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	offsets, err := kadm.NewClient(cl).FetchOffsets(ctx, args[1])
+	ts.Check(err)
+	var lines []string
+	offsets.Each(func(o kadm.OffsetResponse) {
+		lines = append(lines, fmt.Sprintf("%s %d %d", o.Topic, o.Partition, o.At))
+	})
+	sort.Strings(lines)
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+}
+
+// cmdCommit: commit ADDR GROUP TOPIC PARTITION OFFSET... — commit offsets
+// for a group without members, with franz-go (as an admin does).
+func cmdCommit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 5 || len(args)%2 != 1 {
+		ts.Fatalf("usage: commit ADDR GROUP TOPIC PARTITION OFFSET [PARTITION OFFSET]...")
+	}
+	cl := kclient(ts, args[0])
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var offs kadm.Offsets
+	for i := 3; i < len(args); i += 2 {
+		p, err := strconv.Atoi(args[i])
+		ts.Check(err)
+		o, err := strconv.ParseInt(args[i+1], 10, 64)
+		ts.Check(err)
+		offs.AddOffset(args[2], int32(p), o, -1)
+	}
+	resp, err := kadm.NewClient(cl).CommitOffsets(ctx, args[1], offs)
+	ts.Check(err)
+	ts.Check(resp.Error())
+}
+
+// cmdCmpUsage: cmpusage stdout|stderr FILE — the stream must be FILE's text
+// followed by the option table (how Kafka prints option errors).
+func cmdCmpUsage(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 || (args[0] != "stdout" && args[0] != "stderr") {
+		ts.Fatalf("usage: cmpusage stdout|stderr FILE")
+	}
+	got := ts.ReadFile(args[0])
+	want := ts.ReadFile(args[1]) + cli.UsageTable(NewCommand(cli.IOStreams{}))
+	if (got == want) == neg {
+		if neg {
+			ts.Fatalf("%s unexpectedly equals %s + usage", args[0], args[1])
+		}
+		ts.Fatalf("%s differs from %s + usage:\ngot:\n%s\nwant:\n%s", args[0], args[1], got, want)
+	}
+}
