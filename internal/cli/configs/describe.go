@@ -81,11 +81,12 @@ type scramInfoView struct {
 	Iterations int32  `json:"iterations"`
 }
 
-// describeOutput is what --describe --output json prints.
+// describeOutput is what --describe --output json prints: the section of
+// the entity kind described, empty or not; the others are left out.
 type describeOutput struct {
-	Resources        []resourceView `json:"resources,omitempty"`
-	Quotas           []quotaView    `json:"quotas,omitempty"`
-	ScramCredentials []scramView    `json:"scram_credentials,omitempty"`
+	Resources        *[]resourceView `json:"resources,omitempty"`
+	Quotas           *[]quotaView    `json:"quotas,omitempty"`
+	ScramCredentials *[]scramView    `json:"scram_credentials,omitempty"`
 }
 
 // printer writes describe results: Kafka's lines as they come, or one JSON
@@ -98,7 +99,7 @@ type printer struct {
 
 func (p *printer) header(r resourceView) {
 	if p.json {
-		p.out.Resources = append(p.out.Resources, r)
+		*p.out.Resources = append(*p.out.Resources, r)
 		return
 	}
 	fmt.Fprintln(p.w, resourceHeader(r))
@@ -106,7 +107,8 @@ func (p *printer) header(r resourceView) {
 
 func (p *printer) configs(cs []configView) {
 	if p.json {
-		p.out.Resources[len(p.out.Resources)-1].Configs = cs
+		rs := *p.out.Resources
+		rs[len(rs)-1].Configs = cs
 		return
 	}
 	for _, c := range cs {
@@ -116,7 +118,7 @@ func (p *printer) configs(cs []configView) {
 
 func (p *printer) quota(q quotaView) {
 	if p.json {
-		p.out.Quotas = append(p.out.Quotas, q)
+		*p.out.Quotas = append(*p.out.Quotas, q)
 		return
 	}
 	fmt.Fprintln(p.w, quotaLine(q))
@@ -124,7 +126,7 @@ func (p *printer) quota(q quotaView) {
 
 func (p *printer) scram(s scramView) {
 	if p.json {
-		p.out.ScramCredentials = append(p.out.ScramCredentials, s)
+		*p.out.ScramCredentials = append(*p.out.ScramCredentials, s)
 		return
 	}
 	fmt.Fprintln(p.w, scramLine(s))
@@ -134,9 +136,11 @@ func (p *printer) flush() error {
 	if !p.json {
 		return nil
 	}
-	for i := range p.out.Resources {
-		if p.out.Resources[i].Configs == nil {
-			p.out.Resources[i].Configs = []configView{}
+	if p.out.Resources != nil {
+		for i, r := range *p.out.Resources {
+			if r.Configs == nil {
+				(*p.out.Resources)[i].Configs = []configView{}
+			}
 		}
 	}
 	return cli.WriteJSON(p.w, p.out)
@@ -337,10 +341,16 @@ func (o *Options) describe(ctx context.Context, c *cluster, types, names []strin
 	var err error
 	switch types[0] {
 	case typeTopics, typeBrokers, typeBrokerLoggers, typeClientMetrics:
+		p.out.Resources = &[]resourceView{}
 		err = o.describeResources(ctx, c, p, types[0], names)
 	case typeUsers, typeClients:
+		p.out.Quotas = &[]quotaView{}
+		if !slices.Contains(types, typeClients) && !slices.Contains(names, "") {
+			p.out.ScramCredentials = &[]scramView{}
+		}
 		err = o.describeQuotasAndScram(ctx, c, p, types, names)
 	case typeIPs:
+		p.out.Quotas = &[]quotaView{}
 		err = o.describeQuotas(ctx, c, p, types, names)
 	default:
 		err = cli.Errorf("Invalid entity type: %s", types[0])

@@ -41,8 +41,15 @@ func (o *Options) run(ctx context.Context) error {
 		if errors.As(err, &ue) {
 			return cli.Errorf("%s", ue.Msg)
 		}
-		return &javaError{class: "org.apache.kafka.common.KafkaException", msg: "Failed to create new KafkaAdminClient",
-			cause: &javaError{class: "org.apache.kafka.common.config.ConfigException", msg: err.Error()}}
+		// A property with a bad value fails AdminClientConfig itself; a
+		// problem found while building the client (no usable bootstrap
+		// address) comes wrapped.
+		cause := &javaError{class: "org.apache.kafka.common.config.ConfigException", msg: err.Error()}
+		var ce *client.ConfigError
+		if errors.As(err, &ce) && ce.Key != "" {
+			return cause
+		}
+		return &javaError{class: "org.apache.kafka.common.KafkaException", msg: "Failed to create new KafkaAdminClient", cause: cause}
 	}
 
 	types := o.entityTypes()
