@@ -248,12 +248,9 @@ func (s *source) runAssigned(ctx context.Context) {
 	case offsetLatest:
 		offset = sarama.OffsetNewest
 	}
-	pc, err := s.consumePartition(consumer, topic, part, offset)
-	if err != nil {
+	if err := s.follow(ctx, consumer, topic, part, offset); err != nil {
 		s.fail(err)
-		return
 	}
-	s.pump(ctx, pc)
 }
 
 // consumePartition starts reading at offset; an offset out of range is
@@ -314,11 +311,6 @@ func (s *source) runDirect(ctx context.Context) {
 					undefined = append(undefined, fmt.Sprintf("%s-%d", t, p))
 					continue
 				}
-				pc, err := s.consumePartition(consumer, t, p, start)
-				if err != nil {
-					s.log.Warn(fmt.Sprintf("cannot read %s-%d: %v", t, p, err))
-					continue
-				}
 				if started[t] == nil {
 					started[t] = map[int32]bool{}
 				}
@@ -326,7 +318,9 @@ func (s *source) runDirect(ctx context.Context) {
 				pumps.Add(1)
 				go func() {
 					defer pumps.Done()
-					s.pump(ctx, pc)
+					if err := s.follow(ctx, consumer, t, p, start); err != nil {
+						s.fail(err)
+					}
 				}()
 			}
 		}
@@ -340,27 +334,64 @@ func (s *source) runDirect(ctx context.Context) {
 	}
 }
 
-// pump forwards a partition's records until ctx ends, then closes it.
-func (s *source) pump(ctx context.Context, pc sarama.PartitionConsumer) {
+// pump forwards a partition's records until ctx ends, then closes it. It
+// returns true when sarama gave the partition up because the position went
+// out of the log's range (sarama stops there; Kafka's consumer resets by
+// auto.offset.reset, which the caller does).
+func (s *source) pump(ctx context.Context, pc sarama.PartitionConsumer) (outOfRange bool) {
 	defer pc.AsyncClose()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case err, ok := <-pc.Errors():
-			if ok {
-				s.log.Warn(err.Error())
+			if !ok {
+				continue
 			}
+			if errors.Is(err, sarama.ErrOffsetOutOfRange) {
+				outOfRange = true
+				continue
+			}
+			s.log.Warn(err.Error())
 		case msg, ok := <-pc.Messages():
 			if !ok {
-				return
+				return outOfRange
 			}
 			select {
 			case s.out <- delivery{msg: msg}:
 			case <-ctx.Done():
-				return
+				return false
 			}
 		}
+	}
+}
+
+// follow reads a partition from offset and, whenever its position leaves
+// the log's range, again from where auto.offset.reset says.
+func (s *source) follow(ctx context.Context, consumer sarama.Consumer, topic string, part int32, offset int64) error {
+	backoff := s.cfg.RetryBackoff
+	for {
+		pc, err := s.consumePartition(consumer, topic, part, offset)
+		if err != nil {
+			return err
+		}
+		if !s.pump(ctx, pc) {
+			return nil
+		}
+		s.log.Warn(fmt.Sprintf("[Consumer clientId=%s, groupId=%s] Fetch position is out of range for partition %s-%d, resetting offset",
+			clientID(s.plan.props), s.plan.props.Value("group.id", ""), topic, part))
+		switch s.settings.reset {
+		case "earliest":
+			offset = sarama.OffsetOldest
+		case "latest":
+			offset = sarama.OffsetNewest
+		default:
+			return fmt.Errorf("org.apache.kafka.clients.consumer.OffsetOutOfRangeException: Fetch position is out of range for partition %s-%d", topic, part)
+		}
+		if !wait(ctx, backoff) {
+			return nil
+		}
+		backoff = min(2*backoff, time.Second)
 	}
 }
 
