@@ -87,7 +87,7 @@ func (s *Server) listOffset(req *kmsg.ListOffsetsRequest, topic string, p kmsg.L
 		epoch = epochAt(l, offset)
 	default:
 		offset, timestamp, epoch, found = l.OffsetForTimestamp(ts)
-		if found && offset >= limit && ts != log.LatestTieredTimestamp {
+		if found && offset >= limit && (ts >= 0 || ts == log.MaxTimestamp) {
 			// Not yet readable by consumers.
 			offset, timestamp, epoch, found = -1, -1, -1, false
 		}
