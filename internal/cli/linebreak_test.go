@@ -91,3 +91,24 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func FuzzLineBreaks(f *testing.F) {
+	f.Add("")
+	f.Add("e.g.")
+	f.Add(`a --bootstrap-server x (default: -1) "test\.topic"`)
+	f.Add("a\tb\x00\xff\u00a0$'--]")
+	f.Fuzz(func(t *testing.T, s string) {
+		rs := []rune(s)
+		breaks := lineBreaks(rs)
+		prev := 0
+		for _, b := range breaks {
+			if b <= prev || b > len(rs) {
+				t.Fatalf("breaks %v of %q not increasing within the text", breaks, s)
+			}
+			prev = b
+		}
+		if len(rs) > 0 && prev != len(rs) {
+			t.Fatalf("breaks %v of %q do not end at %d", breaks, s, len(rs))
+		}
+	})
+}
