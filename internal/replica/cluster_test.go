@@ -77,7 +77,12 @@ func startCluster(t *testing.T, opts clusterOptions) *testCluster {
 	if opts.logger == nil {
 		opts.logger = testLogger(t)
 	}
-	meta, err := metadata.Open(metadata.Config{NodeID: 1, Dir: t.TempDir(), ClusterID: "replica-test", Logger: opts.logger.With("node", "meta")})
+	meta, err := metadata.Open(metadata.Config{NodeID: 1, Dir: t.TempDir(), ClusterID: "replica-test", Logger: opts.logger.With("node", "meta"),
+		Controller: metadata.ControllerConfig{
+			UncleanLeaderElection: func(img *metadata.Image, topic string) bool {
+				return img.TopicConfigs(topic)["unclean.leader.election.enable"] == "true"
+			},
+		}})
 	if err != nil {
 		t.Fatalf("open metadata: %v", err)
 	}

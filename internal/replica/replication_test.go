@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafkakit/kafkakit/internal/metadata"
 	"github.com/kafkakit/kafkakit/internal/replica"
 )
 
@@ -305,5 +306,112 @@ func TestFollowerBehindLogStart(t *testing.T) {
 	}
 	if !bytes.Equal(logBytes(t, f), logBytes(t, leader.Log())) {
 		t.Error("follower's log differs from the leader's")
+	}
+}
+
+// TestUncleanLeaderElection: the only in-sync replica goes away while
+// the other replica lags. With unclean.leader.election.enable off the
+// partition stays without a leader and the lagging replica refuses
+// writes; with it on the lagging replica leads, and when the old leader
+// returns it truncates the records the new leader never had (the data
+// loss the setting accepts). The clean partition, led again by the
+// returning broker, loses nothing.
+func TestUncleanLeaderElection(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, clusterOptions{brokers: 2, lag: 300 * time.Millisecond})
+	c.createTopic("clean", [][]int32{{1, 2}}, nil)
+	c.createTopic("unclean", [][]int32{{1, 2}}, map[string]string{"unclean.leader.election.enable": "true"})
+	ctx := testContext(t)
+	for _, topic := range []string{"clean", "unclean"} {
+		p := c.partition(1, topic)
+		res, err := p.Append(batch(t, "both", 2), -1, false)
+		if err != nil {
+			t.Fatalf("append: %v", err)
+		}
+		if err := p.WaitForHighWatermark(ctx, res.LastOffset+1); err != nil {
+			t.Fatalf("wait: %v", err)
+		}
+	}
+	c.links.setCut(2, 1, true)
+	for _, topic := range []string{"clean", "unclean"} {
+		p := c.partition(1, topic)
+		if _, err := p.Append(batch(t, "only-1", 3), 1, false); err != nil {
+			t.Fatalf("append: %v", err)
+		}
+		c.waitFor(topic+" ISR [1]", func() bool { return sameISR(c.imagePartition(topic).ISR, []int32{1}) })
+	}
+
+	dir := c.stopNode(1).dir
+	c.links.setCut(2, 1, false)
+	if got := c.imagePartition("clean").Leader; got != -1 {
+		t.Fatalf("clean partition's leader = %d with its only ISR member gone, want none (-1)", got)
+	}
+	if _, err := c.partition(2, "clean").Append(batch(t, "x", 1), 1, false); !errors.Is(err, replica.ErrNotLeader) {
+		t.Errorf("append on the out-of-sync replica = %v, want NOT_LEADER_OR_FOLLOWER", err)
+	}
+	c.waitFor("broker 2 to lead the unclean partition", func() bool { return c.partition(2, "unclean").IsLeader() })
+	newLeader := c.partition(2, "unclean")
+	res, err := newLeader.Append(batch(t, "after", 1), -1, false)
+	if err != nil {
+		t.Fatalf("append on the unclean leader: %v", err)
+	}
+	if err := newLeader.WaitForHighWatermark(ctx, res.LastOffset+1); err != nil {
+		t.Fatalf("wait: %v", err)
+	}
+
+	c.startNode(1, dir)
+	c.waitFor("broker 1 to lead the clean partition again", func() bool { return c.partition(1, "clean").IsLeader() })
+	for _, topic := range []string{"clean", "unclean"} {
+		c.waitFor(topic+" ISR [1 2]", func() bool { return sameISR(c.imagePartition(topic).ISR, []int32{1, 2}) })
+		l1, l2 := c.partition(1, topic).Log(), c.partition(2, topic).Log()
+		c.waitFor(topic+" replicas at the same end", func() bool { return l1.LogEndOffset() == l2.LogEndOffset() })
+		if !bytes.Equal(logBytes(t, l1), logBytes(t, l2)) {
+			t.Errorf("%s: replicas differ", topic)
+		}
+	}
+	if got := c.partition(2, "clean").Log().LogEndOffset(); got != 5 {
+		t.Errorf("clean partition log end = %d, want 5 (nothing lost)", got)
+	}
+	if got := c.partition(1, "unclean").Log().LogEndOffset(); got != 3 {
+		t.Errorf("unclean partition log end on the returning broker = %d, want 3 (its 3 unreplicated records dropped)", got)
+	}
+}
+
+// TestDeletedTopicStopsFetching: deleting a topic stops its fetchers and
+// deletes its logs on every replica; a fetcher left without partitions
+// exits.
+func TestDeletedTopicStopsFetching(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, clusterOptions{brokers: 3})
+	c.createTopic("keep", [][]int32{{2, 1}}, nil)
+	c.createTopic("gone", [][]int32{{1, 2, 3}}, nil)
+	if _, err := c.partition(1, "gone").Append(batch(t, "x", 2), 1, false); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	c.waitFor("broker 3 to replicate", func() bool { return c.partition(3, "gone").Log().LogEndOffset() == 2 })
+	if got := c.node(2).mgr.FetcherSources(); !slices.Equal(got, []int32{1}) {
+		t.Fatalf("broker 2 fetches from %v, want [1]", got)
+	}
+	if got := c.node(1).mgr.FetcherSources(); !slices.Equal(got, []int32{2}) {
+		t.Fatalf("broker 1 fetches from %v, want [2]", got)
+	}
+	res := c.meta.Controller().DeleteTopics(testContext(t), []metadata.TopicRef{{Name: "gone"}})
+	if res[0].Err != nil {
+		t.Fatalf("delete: %v", res[0].Err)
+	}
+	for id := int32(1); id <= 3; id++ {
+		n := c.node(id)
+		c.waitFor("the partition gone", func() bool { _, ok := n.mgr.Get("gone", 0); return !ok })
+		if _, ok := n.logs.Get("gone", 0); ok {
+			t.Errorf("broker %d still has the log of the deleted topic", id)
+		}
+	}
+	for _, want := range []struct {
+		id      int32
+		sources []int32
+	}{{1, []int32{2}}, {2, nil}, {3, nil}} {
+		if got := c.node(want.id).mgr.FetcherSources(); !slices.Equal(got, want.sources) {
+			t.Errorf("broker %d fetches from %v after the delete, want %v", want.id, got, want.sources)
+		}
 	}
 }
