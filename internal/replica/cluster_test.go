@@ -31,7 +31,7 @@ import (
 // partition would.
 
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	meta  *metadata.Node
 	links *links
 	opts  clusterOptions
@@ -56,20 +56,20 @@ type clusterOptions struct {
 	logger  *slog.Logger
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("REPLICA_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
 }
 
-func testContext(t *testing.T) context.Context {
+func testContext(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-func startCluster(t *testing.T, opts clusterOptions) *testCluster {
+func startCluster(t testing.TB, opts clusterOptions) *testCluster {
 	t.Helper()
 	if opts.lag == 0 {
 		opts.lag = 30 * time.Second
@@ -320,7 +320,7 @@ func (l *links) setCut(from, to int32, cut bool) {
 }
 
 // batch builds one v2 batch of n records with values prefix-0, prefix-1...
-func batch(t *testing.T, prefix string, n int) []byte {
+func batch(t testing.TB, prefix string, n int) []byte {
 	t.Helper()
 	b := record.NewBuilder(record.CodecNone)
 	now := time.Now().UnixMilli()
@@ -335,7 +335,7 @@ func batch(t *testing.T, prefix string, n int) []byte {
 }
 
 // logBytes reads the whole log of a replica from its start to its end.
-func logBytes(t *testing.T, l *log.Log) []byte {
+func logBytes(t testing.TB, l *log.Log) []byte {
 	t.Helper()
 	var out []byte
 	off, end := l.LogStartOffset(), l.LogEndOffset()
