@@ -167,9 +167,6 @@ func ArgName(fs *pflag.FlagSet, flag, name string) {
 
 func optionDisplay(f *pflag.Flag) string {
 	opt := "--" + f.Name
-	if f.Shorthand != "" && f.Name == "" {
-		opt = "-" + f.Shorthand
-	}
 	takesArg := f.Value.Type() != "bool"
 	if !takesArg {
 		return opt

@@ -111,3 +111,24 @@ func TestStickyPartitioner(t *testing.T) {
 		}
 	})
 }
+
+// TestEstimateBatchSize pins Java's upper bound for a record's batch
+// (DefaultRecordBatch.estimateBatchSizeUpperBound), which the producer
+// compares with max.request.size.
+func TestEstimateBatchSize(t *testing.T) {
+	tests := []struct {
+		rec  Record
+		want int
+	}{
+		{Record{}, 61 + 21 + 1 + 1 + 1},
+		{Record{Key: []byte("k"), Value: make([]byte, 63)}, 61 + 21 + 2 + 64 + 1},
+		{Record{Value: make([]byte, 64)}, 61 + 21 + 1 + 2 + 64 + 1},
+		{Record{Value: make([]byte, 1100000)}, 1100088},
+		{Record{Value: []byte("v"), Headers: []Header{{"h", nil}, {"k", []byte("vv")}}}, 61 + 21 + 1 + 2 + 1 + (2 + 1) + (2 + 3)},
+	}
+	for _, tt := range tests {
+		if got := estimateBatchSize(&tt.rec); got != tt.want {
+			t.Errorf("estimateBatchSize(key %d, value %d, %d headers) = %d, want %d", len(tt.rec.Key), len(tt.rec.Value), len(tt.rec.Headers), got, tt.want)
+		}
+	}
+}

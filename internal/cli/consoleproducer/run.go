@@ -580,17 +580,17 @@ func (p *producer) checkSize(rec *Record) error {
 }
 
 // estimateBatchSize is Kafka's DefaultRecordBatch.estimateBatchSizeUpperBound:
-// the batch header plus the record with the widest offset and timestamp
-// deltas.
+// the batch header (61 bytes), the most a record's fixed fields can take
+// (21: length, attributes, timestamp and offset deltas at their widest), and
+// the key, value and headers.
 func estimateBatchSize(rec *Record) int {
-	const batchOverhead = 61
-	body := 1 + 10 + 5 // attributes, timestamp delta, offset delta
-	body += bytesField(rec.Key) + bytesField(rec.Value)
-	body += varintLen(int64(len(rec.Headers)))
+	const batchOverhead, maxRecordOverhead = 61, 21
+	n := batchOverhead + maxRecordOverhead + bytesField(rec.Key) + bytesField(rec.Value)
+	n += varintLen(int64(len(rec.Headers)))
 	for _, h := range rec.Headers {
-		body += varintLen(int64(len(h.Key))) + len(h.Key) + bytesField(h.Value)
+		n += varintLen(int64(len(h.Key))) + len(h.Key) + bytesField(h.Value)
 	}
-	return batchOverhead + varintLen(int64(body)) + body
+	return n
 }
 
 func bytesField(b []byte) int {
