@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/kafkakit/kafkakit/internal/metadata"
 	"github.com/kafkakit/kafkakit/internal/replica"
 )
@@ -49,6 +52,29 @@ func TestHighWatermarkNeedsEveryISRMember(t *testing.T) {
 		t.Errorf("consumer read %d bytes below a high watermark of 0", res.Size())
 	}
 	res.Release()
+	// The same over the wire: a consumer's Fetch gets no records and a
+	// high watermark of 0.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.node(1).srv.Addr("PLAINTEXT")))
+	if err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	defer cl.Close()
+	freq := kmsg.NewPtrFetchRequest()
+	freq.MaxWaitMillis, freq.MinBytes, freq.MaxBytes = 10, 1, 1<<20
+	ft := kmsg.NewFetchRequestTopic()
+	ft.Topic, ft.TopicID = "hw", c.meta.Image().Topics["hw"].ID // kgo picks the version
+	fp := kmsg.NewFetchRequestTopicPartition()
+	fp.PartitionMaxBytes = 1 << 20
+	ft.Partitions = append(ft.Partitions, fp)
+	freq.Topics = append(freq.Topics, ft)
+	kresp, err := cl.Broker(1).Request(testContext(t), freq)
+	if err != nil {
+		t.Fatalf("consumer fetch: %v", err)
+	}
+	fresp := kresp.(*kmsg.FetchResponse)
+	if rp := fresp.Topics[0].Partitions[0]; rp.ErrorCode != 0 || rp.HighWatermark != 0 || len(rp.RecordBatches) != 0 {
+		t.Errorf("consumer fetch: error %d, high watermark %d, %d record bytes; want 0, 0, 0", rp.ErrorCode, rp.HighWatermark, len(rp.RecordBatches))
+	}
 	res, err = leader.Read(replica.ReadOptions{Offset: 0, MaxBytes: 1 << 20, MinOne: true, Follower: true})
 	if err != nil {
 		t.Fatalf("follower read: %v", err)
