@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -174,7 +173,7 @@ func (o *Options) process(ctx context.Context, p *plan, maxMsgs int64, src *sour
 		}
 		resetTimer()
 	}
-	if err := out.Flush(); err != nil && !errors.Is(err, io.ErrShortWrite) {
+	if err := out.Flush(); err != nil {
 		fmt.Fprintln(o.IO.ErrOut, "Unable to write to standard out, closing consumer.")
 	}
 	return n, nil
