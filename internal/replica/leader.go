@@ -221,7 +221,7 @@ func (p *Partition) alterDone(seq uint64, r metadata.ISRChangeResult, backoff ti
 	if r.Err != nil {
 		switch code, _ := metadata.KafkaError(r.Err); code {
 		case kerr.FencedLeaderEpoch, kerr.InvalidUpdateVersion, kerr.UnknownTopicOrPartition, kerr.UnknownTopicID:
-			p.alter.stale = true
+			// Outstanding until the next image.
 		default:
 			p.alter = alterState{seq: seq, retryAt: p.now().Add(backoff)}
 		}

@@ -130,11 +130,10 @@ type alterState struct {
 	// leaderEpoch and partitionEpoch are those the proposal was made at.
 	leaderEpoch    int32
 	partitionEpoch int32
-	// sent is set once the proposal is in a request; stale is set when the
-	// controller rejected it as made from outdated state, and it then
-	// waits for the next image.
-	sent  bool
-	stale bool
+	// sent is set once the proposal is in a request. A proposal the
+	// controller rejected as made from outdated state stays here, sent,
+	// until the next image replaces it.
+	sent bool
 	// retryAt delays the next proposal after a failed one.
 	retryAt time.Time
 }
