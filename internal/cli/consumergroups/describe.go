@@ -233,7 +233,14 @@ func (o *Options) describeOffsets(ctx context.Context, c *cluster, groups map[st
 		for _, id := range sortedIDs(groups) {
 			g := groups[id]
 			gj := groupOffsetsJSON{Group: id, State: stateName(g.State), Error: groupError(g), Partitions: []partitionJSON{}}
-			for _, r := range rows[id] {
+			sorted := slices.Clone(rows[id])
+			slices.SortStableFunc(sorted, func(a, b offsetRow) int {
+				if a.Topic != b.Topic {
+					return strings.Compare(a.Topic, b.Topic)
+				}
+				return int(a.Partition) - int(b.Partition)
+			})
+			for _, r := range sorted {
 				pj := partitionJSON{Topic: r.Topic, Partition: r.Partition, CurrentOffset: r.Current, LogEndOffset: r.LogEnd, Lag: r.Lag}
 				if r.ConsumerID != missing {
 					pj.ConsumerID, pj.Host, pj.ClientID = &r.ConsumerID, &r.Host, &r.ClientID

@@ -78,6 +78,17 @@ func commandFailed(f *failure) error {
 	}
 }
 
+// javaException is an exception raised inside Kafka's admin client that
+// has no Kafka error code, e.g. the KafkaException of a ListGroups that
+// found no broker. Its toString is "class: message".
+type javaException struct {
+	class, msg string
+	err        error
+}
+
+func (e *javaException) Error() string { return e.class + ": " + e.msg }
+func (e *javaException) Unwrap() error { return e.err }
+
 // groupExceptions names the exceptions of the group APIs that the shared
 // client package does not.
 var groupExceptions = map[int16]string{
@@ -110,6 +121,10 @@ func exception(err error) string {
 	var f *failure
 	if errors.As(err, &f) {
 		return f.msg
+	}
+	var je *javaException
+	if errors.As(err, &je) {
+		return je.Error()
 	}
 	var nc *notConsumerGroupError
 	if errors.As(err, &nc) {

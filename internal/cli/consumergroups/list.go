@@ -85,7 +85,7 @@ func parseTypes(input string) ([]string, error) {
 func listFailure(err error) error {
 	var nt *client.NodeTimeoutError
 	if errors.As(err, &nt) {
-		return &failure{msg: "org.apache.kafka.common.KafkaException: Failed to find brokers to send ListGroups", err: err}
+		return &javaException{class: "org.apache.kafka.common.KafkaException", msg: "Failed to find brokers to send ListGroups", err: err}
 	}
 	return err
 }

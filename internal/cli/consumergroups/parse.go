@@ -44,9 +44,11 @@ const errNoT = "Error parsing timestamp. It does not contain a 'T' according to 
 // part after the first 'T' holds no '+', '-' or 'Z', "Z" (UTC) is appended.
 // It is then parsed strictly with the pattern yyyy-MM-dd'T'HH:mm:ss.SSSXXX
 // and, failing that, yyyy-MM-dd'T'HH:mm:ss.SSSX. As with SimpleDateFormat,
-// numbers may have any count of digits (SSS counts milliseconds), fields
-// are range-checked, and text after the zone is ignored. The error is the
-// java.text.ParseException message.
+// spaces and tabs may precede each field, numbers may have any count of
+// digits (SSS counts milliseconds), fields are range-checked (zone offsets
+// from -13:00 to +14:00), dates before 15 October 1582 are Julian, and text
+// after the zone is ignored. The error is the java.text.ParseException
+// message.
 func parseDateTime(value string) (int64, error) {
 	parts := javaSplit(value, "T")
 	if len(parts) < 2 {
@@ -68,7 +70,13 @@ func parseDateTime(value string) (int64, error) {
 // zone with zoneLetters X's: 3 reads "Z" or ±HH:MM, 1 reads "Z" or ±HH.
 func parseDateTimePattern(s string, zoneLetters int) (int64, bool) {
 	pos := 0
+	skipBlanks := func() {
+		for pos < len(s) && (s[pos] == ' ' || s[pos] == '\t') {
+			pos++
+		}
+	}
 	number := func() (int64, bool) {
+		skipBlanks()
 		start := pos
 		for pos < len(s) && s[pos] >= '0' && s[pos] <= '9' {
 			pos++
@@ -79,13 +87,6 @@ func parseDateTimePattern(s string, zoneLetters int) (int64, bool) {
 		n, err := strconv.ParseInt(s[start:pos], 10, 64)
 		return n, err == nil
 	}
-	literal := func(c byte) bool {
-		if pos < len(s) && s[pos] == c {
-			pos++
-			return true
-		}
-		return false
-	}
 	var f [7]int64
 	seps := []byte{'-', '-', 'T', ':', ':', '.'}
 	for i := range f {
@@ -94,28 +95,62 @@ func parseDateTimePattern(s string, zoneLetters int) (int64, bool) {
 			return 0, false
 		}
 		f[i] = n
-		if i < len(seps) && !literal(seps[i]) {
-			return 0, false
+		if i < len(seps) {
+			if pos >= len(s) || s[pos] != seps[i] {
+				return 0, false
+			}
+			pos++
 		}
 	}
 	year, month, day, hour, minute, second, milli := f[0], f[1], f[2], f[3], f[4], f[5], f[6]
 	// Non-lenient GregorianCalendar ranges.
 	if year < 1 || year > 292278994 || month < 1 || month > 12 || day < 1 ||
-		day > int64(daysIn(year, month)) || hour > 23 || minute > 59 || second > 59 || milli > 999 {
+		hour > 23 || minute > 59 || second > 59 || milli > 999 {
 		return 0, false
 	}
-	offset, ok := parseISOZone(s[pos:], zoneLetters)
+	days, ok := epochDay(year, month, day)
 	if !ok {
 		return 0, false
 	}
-	t := time.Date(int(year), time.Month(month), int(day), int(hour), int(minute), int(second), int(milli)*int(time.Millisecond), time.UTC)
-	return t.UnixMilli() - offset*60*1000, true
+	skipBlanks()
+	offset, ok := parseISOZone(s[pos:], zoneLetters)
+	if !ok || offset < -13*60 || offset > 14*60 {
+		return 0, false
+	}
+	ms := ((days*24+hour)*60+minute)*60*1000 + second*1000 + milli
+	return ms - offset*60*1000, true
 }
 
-// daysIn is the length of a month in the proleptic Gregorian calendar that
-// SimpleDateFormat uses for dates after 1582.
-func daysIn(year, month int64) int {
-	return time.Date(int(year), time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+// epochDay is the day of a date counted from 1970-01-01 in Java's default
+// GregorianCalendar: Gregorian from 15 October 1582, Julian before, the ten
+// days between not existing. It reports false for a day the month does not
+// have.
+func epochDay(year, month, day int64) (int64, bool) {
+	gregorian := year > 1582 || year == 1582 && (month > 10 || month == 10 && day >= 15)
+	if !gregorian && year == 1582 && month == 10 && day >= 5 {
+		return 0, false
+	}
+	leap := year%4 == 0
+	if gregorian {
+		leap = leap && (year%100 != 0 || year%400 == 0)
+	}
+	days := [...]int64{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	if month == 2 && leap {
+		days = 29
+	}
+	if day > days {
+		return 0, false
+	}
+	// Julian Day Number of the date (Fliegel and Van Flandern's formulas).
+	a := (14 - month) / 12
+	y := year + 4800 - a
+	m := month + 12*a - 3
+	jdn := day + (153*m+2)/5 + 365*y + y/4 - 32083
+	if gregorian {
+		jdn = day + (153*m+2)/5 + 365*y + y/4 - y/100 + y/400 - 32045
+	}
+	const unixEpochJDN = 2440588
+	return jdn - unixEpochJDN, true
 }
 
 // parseISOZone reads the zone of an 'X' pattern and returns its offset in

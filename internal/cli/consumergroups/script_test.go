@@ -75,7 +75,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 
 // cmdBroker: broker NAME — start a kafka-server process with its data
 // under $WORK/NAME, listening on 127.0.0.1 on a free port; set $NAME to its
-// address and $NAME_ID to its node id. It is killed when the script ends.
+// address, $NAME_PORT to its port and $NAME_ID to its node id. It is killed when the script ends.
 func cmdBroker(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: broker NAME")
@@ -87,6 +87,8 @@ func cmdBroker(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Defer(p.Kill)
 	ts.Setenv(args[0], p.Addr)
 	ts.Setenv(args[0]+"_ID", "1")
+	ts.Setenv(args[0]+"_PORT", p.Addr[strings.LastIndexByte(p.Addr, ':')+1:])
+	ts.Logf("broker %s at %s", args[0], p.Addr)
 }
 
 func kclient(ts *testscript.TestScript, addr string, opts ...kgo.Opt) *kgo.Client {
@@ -232,6 +234,7 @@ func cmdMember(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	id, _ := cl.GroupMetadata()
 	ts.Setenv(args[0], id)
+	ts.Logf("member %s is %s", args[0], id)
 }
 
 func stopMember(m *member) {
