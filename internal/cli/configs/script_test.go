@@ -32,6 +32,12 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") == "1",
+		Setup: func(env *testscript.Env) error {
+			// A race-enabled binary otherwise waits a second before every
+			// successful exit.
+			env.Vars = append(env.Vars, "GORACE=atexit_sleep_ms=0")
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"broker":   cmdBroker,
 			"kproduce": cmdKProduce,
