@@ -57,12 +57,14 @@ type config struct {
 	E2EWarm      float64 `json:"e2e_warmup_s"`
 	E2ESeconds   float64 `json:"e2e_measured_s"`
 	ReadyStarts  int     `json:"ready_starts"`
+	ToolRuns     int     `json:"tool_start_runs"`
 	Fsync        bool    `json:"fsync_every_batch"`
 	LimitBytes   int64   `json:"limit_write_bytes"`
 	LimitProbe   float64 `json:"limit_probe_s"`
 	Cases        string  `json:"case_filter,omitempty"`
 
 	serverBin, kfakeBin, profBin string
+	toolsDir                     string
 	out, dataDir, profileDir     string
 	keep                         bool
 	caseRE                       *regexp.Regexp
@@ -79,6 +81,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.E2ERate, "e2e-rate", 10000, "records per second of the end-to-end latency runs")
 	e2eDur := fs.Duration("e2e-duration", 0, "measured time of each end-to-end run (default 8s, 3s with -quick)")
 	fs.IntVar(&c.ReadyStarts, "ready-starts", 0, "cold starts of each broker for the ready time (default 5, 3 with -quick)")
+	fs.IntVar(&c.ToolRuns, "tool-runs", 0, "runs of each tool start-up measurement (default 20, 10 with -quick)")
+	fs.StringVar(&c.toolsDir, "tools", "", "directory with kafka-topics and the perf tools, for their start-up time (empty: skip)")
 	fs.BoolVar(&c.Fsync, "fsync", false, "both brokers fsync every batch (kafka-server log.flush.interval.messages=1, kfake -sync)")
 	fs.StringVar(&c.Cases, "cases", "", "only run cases whose name matches this regexp (e.g. 'p6|e2e')")
 	fs.StringVar(&c.serverBin, "server", "bin/kafka-server", "kafka-server binary")
@@ -106,6 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	def(&c.SmallRecords, 1_000_000, 200_000)
 	def(&c.LargeRecords, 200_000, 50_000)
 	def(&c.ReadyStarts, 5, 3)
+	def(&c.ToolRuns, 20, 10)
 	c.E2EWarm, c.E2ESeconds = 1, 8
 	c.LimitBytes, c.LimitProbe = 1<<30, 2
 	if c.Quick {
@@ -133,7 +138,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.profBin != "" && c.profileDir == "" {
 		return nil, errors.New("-profserver needs -profile")
 	}
-	for _, p := range []*string{&c.serverBin, &c.kfakeBin, &c.profBin} {
+	for _, p := range []*string{&c.serverBin, &c.kfakeBin, &c.profBin, &c.toolsDir} {
 		if *p == "" {
 			continue
 		}
@@ -142,7 +147,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return nil, err
 		}
 		if _, err := os.Stat(abs); err != nil {
-			return nil, fmt.Errorf("binary: %w", err)
+			return nil, err
 		}
 		*p = abs
 	}

@@ -259,6 +259,24 @@ func writeReport(w io.Writer, res *results) error {
 	if err := flush(); err != nil {
 		return err
 	}
+	if len(res.Tools) > 0 {
+		fmt.Fprintf(w, "\ntool start-up, exec to exit (%d runs each)\n", res.Config.ToolRuns)
+		t := tablewriter.NewTable(w,
+			tablewriter.WithRenderer(renderer.NewMarkdown()),
+			tablewriter.WithHeaderAutoFormat(tw.Off),
+			tablewriter.WithHeaderAlignment(tw.AlignLeft),
+			tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight}}),
+		)
+		t.Header("command", "median ms", "min ms", "max ms")
+		for _, ts := range res.Tools {
+			if err := t.Append([]string{ts.Command, fmt.Sprintf("%.1f", ts.MedianMs), fmt.Sprintf("%.1f", ts.MinMs), fmt.Sprintf("%.1f", ts.MaxMs)}); err != nil {
+				return err
+			}
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
 	if res.Cluster3 != nil {
 		fmt.Fprintf(w, "\n3-node cluster: skipped (%s)\n", res.Cluster3.Skipped)
 	}

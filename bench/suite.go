@@ -150,6 +150,7 @@ type results struct {
 	Cases    []caseResult `json:"throughput"`
 	E2E      []e2eCase    `json:"end_to_end"`
 	Topics   topicFigures `json:"topic_creation"`
+	Tools    []toolStart  `json:"tool_start,omitempty"`
 	Cluster3 *clusterNote `json:"three_node_cluster"`
 	Rows     []row        `json:"summary"`
 	Errors   []string     `json:"errors,omitempty"`
@@ -208,6 +209,13 @@ func suite(ctx context.Context, c *config, logger *slog.Logger) (res *results, e
 	logger.Info("measuring physical limits", "dir", root, "write_bytes", c.LimitBytes)
 	if res.Limits, err = measureLimits(ctx, root, c.LimitBytes, time.Duration(c.LimitProbe*float64(time.Second))); err != nil {
 		return res, err
+	}
+
+	if c.toolsDir != "" {
+		logger.Info("measuring tool start-up", "dir", c.toolsDir, "runs", c.ToolRuns)
+		if res.Tools, err = measureToolStarts(c.toolsDir, c.ToolRuns); err != nil {
+			return res, fmt.Errorf("tool start-up: %w", err)
+		}
 	}
 
 	ours, kfake, err := specs(c)

@@ -17,17 +17,25 @@ mkdir -p "$BIN"
 export CGO_ENABLED=0 # the same build flags as `make build`
 
 "$GO" build -trimpath -o "$BIN/" ./tools/kfakebroker ./bench
+# What is measured, built as `make build` builds it (stripped): the broker
+# and the tools whose start-up time the suite reports; and the profiling
+# variant of the broker, with its symbols.
+build_measured() {
+	"$GO" build -trimpath -ldflags '-s -w' -o "$BIN/" ./cmd/kafka-server ./cmd/kafka-topics \
+		./cmd/kafka-producer-perf-test ./cmd/kafka-consumer-perf-test
+	"$GO" build -trimpath -o "$BIN/" ./bench/profserver
+}
 if [[ -n "${BENCH_REF:-}" ]]; then
 	src=$(mktemp -d)
 	trap 'rm -rf "$src"' EXIT
 	git archive "$BENCH_REF" | tar -x -C "$src"
-	(cd "$src" && "$GO" build -trimpath -o "$BIN/" ./cmd/kafka-server ./bench/profserver)
+	(cd "$src" && build_measured)
 	echo "kafka-server built from $BENCH_REF ($(git rev-parse --short "$BENCH_REF"))" >&2
 else
-	"$GO" build -trimpath -o "$BIN/" ./cmd/kafka-server ./bench/profserver
+	build_measured
 fi
 
-args=(-server "$BIN/kafka-server" -kfake "$BIN/kfakebroker")
+args=(-server "$BIN/kafka-server" -kfake "$BIN/kfakebroker" -tools "$BIN")
 for a in "$@"; do
 	if [[ "$a" == "-profile" || "$a" == -profile=* || "$a" == "--profile" || "$a" == --profile=* ]]; then
 		args+=(-profserver "$BIN/profserver")
