@@ -260,6 +260,33 @@ func (c *cluster) listTopics(ctx context.Context) ([]string, error) {
 	return names, err
 }
 
+// listClientMetricsResources stands for Admin.listClientMetricsResources
+// (KIP-714). sarama has no such request: against a broker without the API
+// the result is Kafka's own (UnsupportedVersionException); against one
+// that has it, the tool says it cannot list them.
+func (c *cluster) listClientMetricsResources(ctx context.Context) error {
+	return c.call(ctx, "listClientMetricsResources", noWait, func() error {
+		b, err := c.anyBroker()
+		if err != nil {
+			return err
+		}
+		resp, err := b.ApiVersions(&sarama.ApiVersionsRequest{})
+		if err != nil {
+			return err
+		}
+		for _, k := range resp.ApiKeys {
+			if k.ApiKey == apiListClientMetricsResources {
+				return &javaError{class: "org.apache.kafka.common.errors.UnsupportedVersionException",
+					msg: "listing client-metrics resources is not supported by this kafka-configs (its client library lacks ListClientMetricsResources); name one with --entity-name"}
+			}
+		}
+		return &javaError{class: "org.apache.kafka.common.errors.UnsupportedVersionException", msg: "The node does not support LIST_CLIENT_METRICS_RESOURCES"}
+	})
+}
+
+// apiListClientMetricsResources is the API key of ListClientMetricsResources.
+const apiListClientMetricsResources = 74
+
 // describeCluster returns the ids of the cluster's brokers.
 func (c *cluster) describeCluster(ctx context.Context) ([]int32, error) {
 	var ids []int32

@@ -387,8 +387,7 @@ func (o *Options) describeResources(ctx context.Context, c *cluster, p *printer,
 			}
 			entities = append(entities, "")
 		case typeClientMetrics:
-			return &javaError{class: "org.apache.kafka.common.errors.UnsupportedVersionException",
-				msg: "listing client-metrics resources (ListClientMetricsResources) is not supported by this kafka-configs; name one with --entity-name"}
+			return c.listClientMetricsResources(ctx)
 		}
 	}
 	for _, name := range entities {

@@ -11,7 +11,12 @@ import (
 // Run performs the action against the cluster. Errors come back as
 // *cli.ExitError carrying the text ConfigCommand prints.
 func (o *Options) Run(ctx context.Context) error {
-	return o.commandError(o.run(ctx))
+	err := o.run(ctx)
+	if code, ok := cli.SignalExitCode(ctx); ok && err != nil {
+		// Stopped by a signal: the JVM exits 128+signal without a word.
+		return &cli.ExitError{Code: code, Err: err}
+	}
+	return o.commandError(err)
 }
 
 func (o *Options) run(ctx context.Context) error {
