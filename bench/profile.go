@@ -17,7 +17,7 @@ func (p *profiler) start(b *broker, name string) error {
 	if p.dir == "" || b.Spec.PprofAddr == "" {
 		return nil
 	}
-	path, err := filepath.Abs(filepath.Join(p.dir, b.Spec.Name+"-"+name+".pprof"))
+	path, err := filepath.Abs(filepath.Join(p.dir, name+".pprof"))
 	if err != nil {
 		return err
 	}
