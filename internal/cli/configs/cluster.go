@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -128,24 +129,6 @@ func (c *cluster) anyBroker() (*sarama.Broker, error) {
 	return c.opened(b)
 }
 
-// brokerFor returns the broker that must serve a config resource: the named
-// broker for broker and broker-logger resources, any broker otherwise.
-func (c *cluster) brokerFor(typ sarama.ConfigResourceType, name string) (*sarama.Broker, error) {
-	if (typ == resourceBroker && name != "") || typ == resourceBrokerLogger {
-		id, err := strconv.ParseInt(name, 10, 32)
-		if err != nil {
-			return nil, err
-		}
-		b, err := c.client.Broker(int32(id))
-		if err != nil {
-			return nil, &javaError{class: "org.apache.kafka.common.errors.TimeoutException",
-				msg: (&client.NodeTimeoutError{Call: "describeConfigs"}).Error()}
-		}
-		return c.opened(b)
-	}
-	return c.anyBroker()
-}
-
 func (c *cluster) opened(b *sarama.Broker) (*sarama.Broker, error) {
 	if err := b.Open(c.sc); err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
 		return nil, err
@@ -153,33 +136,27 @@ func (c *cluster) opened(b *sarama.Broker) (*sarama.Broker, error) {
 	return b, nil
 }
 
-// describeConfigs is Admin.describeConfigs for one resource.
+// describeConfigs is Admin.describeConfigs for one resource, through
+// sarama's ClusterAdmin.
 func (c *cluster) describeConfigs(ctx context.Context, typ sarama.ConfigResourceType, name string, synonyms bool) ([]sarama.ConfigEntry, error) {
 	var entries []sarama.ConfigEntry
 	err := c.call(ctx, "describeConfigs", describeWait, func() error {
-		b, err := c.brokerFor(typ, name)
-		if err != nil {
+		if err := c.knownNode(typ, name, "describeConfigs"); err != nil {
 			return err
 		}
-		req := &sarama.DescribeConfigsRequest{
-			Version:         4,
-			Resources:       []*sarama.ConfigResource{{Type: typ, Name: name}},
-			IncludeSynonyms: synonyms,
-		}
-		resp, err := b.DescribeConfigs(req)
+		results, err := c.admin.DescribeConfigs([]*sarama.ConfigResource{{Type: typ, Name: name}},
+			sarama.DescribeConfigsOptions{IncludeSynonyms: synonyms})
 		if err != nil {
 			return unsupported(err, "DESCRIBE_CONFIGS")
 		}
-		for _, r := range resp.Resources {
+		for _, r := range results {
 			if r.Type != typ || r.Name != name {
 				continue
 			}
-			if err := newKafkaError(r.ErrorCode, &r.ErrorMsg); err != nil {
+			if err := newKafkaError(int16(r.ErrorCode), &r.ErrorMsg); err != nil {
 				return err
 			}
-			for _, e := range r.Configs {
-				entries = append(entries, *e)
-			}
+			entries = r.Configs
 			return nil
 		}
 		return &javaError{class: "org.apache.kafka.common.KafkaException", msg: "Malformed broker response: missing resource " + name}
@@ -187,53 +164,56 @@ func (c *cluster) describeConfigs(ctx context.Context, typ sarama.ConfigResource
 	return entries, err
 }
 
+// knownNode fails as Kafka's client eventually does when a broker or
+// broker-logger resource names a broker the cluster does not have: no node
+// to send the request to.
+func (c *cluster) knownNode(typ sarama.ConfigResourceType, name, call string) error {
+	if (typ != resourceBroker || name == "") && typ != resourceBrokerLogger {
+		return nil
+	}
+	id, err := strconv.ParseInt(name, 10, 32)
+	if err != nil {
+		return err
+	}
+	if _, err := c.client.Broker(int32(id)); err != nil {
+		return &javaError{class: "org.apache.kafka.common.errors.TimeoutException",
+			msg: (&client.NodeTimeoutError{Call: call}).Error()}
+	}
+	return nil
+}
+
 // incrementalAlterConfigs is Admin.incrementalAlterConfigs for one
-// resource.
+// resource, through sarama's ClusterAdmin.
 func (c *cluster) incrementalAlterConfigs(ctx context.Context, typ sarama.ConfigResourceType, name string, ops map[string]sarama.IncrementalAlterConfigsEntry) error {
 	return c.call(ctx, "incrementalAlterConfigs", alterWait, func() error {
-		b, err := c.brokerFor(typ, name)
-		if err != nil {
+		if err := c.knownNode(typ, name, "incrementalAlterConfigs"); err != nil {
 			return err
 		}
-		req := &sarama.IncrementalAlterConfigsRequest{
-			Version:   1,
-			Resources: []*sarama.IncrementalAlterConfigsResource{{Type: typ, Name: name, ConfigEntries: ops}},
+		err := c.admin.IncrementalAlterConfig(typ, name, ops, false)
+		// sarama returns the code, followed by the broker's message.
+		var ke sarama.KError
+		if errors.As(err, &ke) {
+			msg, _ := strings.CutPrefix(err.Error(), ke.Error())
+			msg = strings.TrimPrefix(msg, ": ")
+			return newKafkaError(int16(ke), &msg)
 		}
-		resp, err := b.IncrementalAlterConfigs(req)
-		if err != nil {
-			return unsupported(err, "INCREMENTAL_ALTER_CONFIGS")
-		}
-		for _, r := range resp.Resources {
-			if r.Name == name {
-				return newKafkaError(r.ErrorCode, &r.ErrorMsg)
-			}
-		}
-		return nil
+		return unsupported(err, "INCREMENTAL_ALTER_CONFIGS")
 	})
 }
 
-// alterConfigs is the legacy Admin.alterConfigs for one resource: the whole
-// set of dynamic configs it should have.
+// alterConfigs is the legacy Admin.alterConfigs for one resource, through
+// sarama's ClusterAdmin: the whole set of dynamic configs it should have.
 func (c *cluster) alterConfigs(ctx context.Context, typ sarama.ConfigResourceType, name string, configs map[string]*string) error {
 	return c.call(ctx, "alterConfigs", alterWait, func() error {
-		b, err := c.brokerFor(typ, name)
-		if err != nil {
+		if err := c.knownNode(typ, name, "alterConfigs"); err != nil {
 			return err
 		}
-		req := &sarama.AlterConfigsRequest{
-			Version:   2,
-			Resources: []*sarama.AlterConfigsResource{{Type: typ, Name: name, ConfigEntries: configs}},
+		err := c.admin.AlterConfig(typ, name, configs, false)
+		var ae *sarama.AlterConfigError
+		if errors.As(err, &ae) {
+			return newKafkaError(int16(ae.Err), &ae.ErrMsg)
 		}
-		resp, err := b.AlterConfigs(req)
-		if err != nil {
-			return unsupported(err, "ALTER_CONFIGS")
-		}
-		for _, r := range resp.Resources {
-			if r.Name == name {
-				return newKafkaError(r.ErrorCode, &r.ErrorMsg)
-			}
-		}
-		return nil
+		return unsupported(err, "ALTER_CONFIGS")
 	})
 }
 

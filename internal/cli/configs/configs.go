@@ -3,23 +3,25 @@
 // loggers and client-metrics subscriptions, the client quotas of users,
 // client ids and IPs, and users' SCRAM credentials, with the options,
 // validation order, messages, output bytes and exit codes of Apache Kafka
-// 3.9.0's ConfigCommand.
+// 3.9.0's ConfigCommand (so "an entity name must be specified ..." keeps
+// 3.9's lower case, and groups are not an entity type yet).
 //
 // Exit codes and streams follow Kafka: option and validation errors print
 // one line on stderr (plus the option table where Kafka's CommandLineUtils
 // prints it) and exit 1; a failure while talking to the cluster prints
 // "Error while executing config command with args '<args>'" and the first
 // line of the Java stack trace Kafka would print, and exits 1. Data goes to
-// stdout only.
+// stdout only. Collections Kafka prints in JVM hash order (listed topics,
+// quota entities and values, "Set(...)" in messages) are printed in that
+// order.
 //
-// Requests: topics, broker loggers and client-metrics are altered with
-// IncrementalAlterConfigs (SET and DELETE), brokers with the legacy
-// AlterConfigs after reading the current dynamic configs, quotas with
-// AlterClientQuotas, SCRAM credentials with AlterUserScramCredentials, all
-// through IBM/sarama. Where sarama's ClusterAdmin hides what Kafka's tool
-// shows (error codes of quota calls, several quota operations in one
-// request, the order of listed topics), the request goes through sarama's
-// Broker type instead.
+// Requests go through IBM/sarama: DescribeConfigs, IncrementalAlterConfigs
+// (topics, broker loggers, client-metrics: SET and DELETE) and the legacy
+// AlterConfigs (brokers, after reading their current dynamic configs)
+// through its ClusterAdmin; DescribeClientQuotas, AlterClientQuotas, the
+// SCRAM credential APIs and Metadata through its Broker type, because
+// ClusterAdmin drops their error codes, sends one quota operation per
+// request, or loses the order of listed topics.
 //
 // Known departures, each forced by the client library or by having no
 // ZooKeeper:
@@ -33,8 +35,11 @@
 //     broker answers such a request ("Error due to duplicate config keys");
 //   - --zookeeper and --bootstrap-controller are accepted by the option
 //     checks, as Kafka's are, and then refused with a clear message;
-//   - listing client-metrics resources (--describe --entity-type
-//     client-metrics without a name) needs an API sarama does not have.
+//   - sarama has no ListClientMetricsResources, so --describe of every
+//     client-metrics resource works only as far as Kafka's client would
+//     against a broker without that API;
+//   - a broker id the cluster does not have fails at once with Kafka's
+//     node-assignment timeout message, instead of after the timeout.
 //
 // Beyond Kafka, --output json prints --describe as one JSON document.
 package configs
