@@ -341,6 +341,9 @@ func (l *Log) appendLocked(batches []inBatch, cfg Config, info AppendInfo) (Appe
 	if err := l.usableLocked(); err != nil {
 		return AppendResult{}, flushPlan{}, err
 	}
+	if err := l.materializeLocked(); err != nil {
+		return AppendResult{}, flushPlan{}, err
+	}
 	if info.Replicated {
 		return l.appendReplicatedLocked(batches, cfg)
 	}

@@ -80,6 +80,28 @@ func (l *Log) Clean(now time.Time) (CleanStats, error) {
 	return l.clean(context.Background(), now, DefaultDedupeBufferSize)
 }
 
+// CleanerOffset is the first offset the cleaner has not cleaned, the
+// log's cleaner-offset-checkpoint entry; -1 when the log has never been
+// cleaned.
+func (l *Log) CleanerOffset() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.cleanerOffset
+}
+
+// cleanable reports the plan of a pass at nowMs and whether the log is
+// eligible for one.
+func (l *Log) cleanable(nowMs int64) (cleanable, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	cfg := l.config()
+	if l.closed || l.failed != nil || !cfg.Compact() {
+		return cleanable{}, false
+	}
+	c := l.cleanableLocked(cfg, nowMs)
+	return c, c.eligible(cfg)
+}
+
 // errCleanAborted stops a pass when the log changed under it.
 var errCleanAborted = errors.New("cleaning aborted")
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -813,4 +814,184 @@ func TestCleanAborts(t *testing.T) {
 			}
 		})
 	}
+}
+
+func activeBase(l *Log) int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.active().base
+}
+
+// TestManagerCleaner runs the background cleaner: it compacts the dirtier
+// of two compacted logs first, leaves a delete-policy log alone, records
+// its progress in cleaner-offset-checkpoint, and a restart resumes from
+// there.
+func TestManagerCleaner(t *testing.T) {
+	root := t.TempDir()
+	clock := newClock()
+	opts := ManagerOptions{NodeID: 1, Now: clock.Now, Cleaner: CleanerConfig{Enable: true, BackoffMs: 5}}
+	m := openTestManager(t, []string{root}, opts)
+	fill := func(topic string, policy string, rounds int) *Log {
+		cfg := compactConfig()
+		cfg.CleanupPolicy = policy
+		l, err := m.GetOrCreate(topic, 0, NewUUID(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fillCompacted(t, l, clock, rounds, 3)
+		rollActive(t, l)
+		appendKV(t, l, clock, "tail=1")
+		return l
+	}
+	a := fill("a", "compact", 6)
+	b := fill("b", "compact,delete", 12)
+	c := fill("c", "delete", 6)
+
+	// One pass by hand, then the background cleaner does the rest; the
+	// delete-policy log is never touched.
+	if !m.CleanDirtiest(context.Background(), 0) {
+		t.Fatal("CleanDirtiest found nothing to clean")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		m.RunBackground(ctx, 0, 0)
+		close(done)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	aEnd, bEnd := activeBase(a), activeBase(b)
+	for a.CleanerOffset() != aEnd || b.CleanerOffset() != bEnd {
+		if time.Now().After(deadline) {
+			t.Fatalf("cleaner did not clean both logs: a at %d of %d, b at %d of %d", a.CleanerOffset(), aEnd, b.CleanerOffset(), bEnd)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if c.CleanerOffset() != -1 {
+		t.Fatalf("delete-policy log cleaned up to %d", c.CleanerOffset())
+	}
+	ck, err := ReadOffsetCheckpoint(filepath.Join(root, CleanerCheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[TopicPartition]int64{{"a", 0}: a.CleanerOffset(), {"b", 0}: b.CleanerOffset()}
+	if len(ck) != 2 || ck[TopicPartition{"a", 0}] != want[TopicPartition{"a", 0}] || ck[TopicPartition{"b", 0}] != want[TopicPartition{"b", 0}] {
+		t.Fatalf("cleaner-offset-checkpoint %v, want %v", ck, want)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	m = openTestManager(t, []string{root}, opts)
+	defer m.Close()
+	a2, _ := m.Get("a", 0)
+	if a2.CleanerOffset() != want[TopicPartition{"a", 0}] {
+		t.Fatalf("cleaner offset after restart %d, want %d", a2.CleanerOffset(), want[TopicPartition{"a", 0}])
+	}
+	if m.CleanDirtiest(context.Background(), 0) {
+		t.Fatal("a restart cleaned again what was clean")
+	}
+}
+
+// TestCleanConcurrent cleans a log again and again while it is appended
+// to, read from start to end, and retention runs (run with -race): every
+// read sees whole, valid batches and the latest value of each key.
+func TestCleanConcurrent(t *testing.T) {
+	clock := newClock()
+	cfg := compactConfig()
+	cfg.CleanupPolicy = "compact,delete"
+	cfg.SegmentBytes = 4096
+	cfg.RetentionBytes = 40000
+	cfg.MinCleanableRatio = 0
+	l := openTestLog(t, t.TempDir(), cfg, clock, Options{})
+	defer l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	passes := 0
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	wg.Add(3)
+	go func() { // writer
+		defer wg.Done()
+		for i := 0; ctx.Err() == nil && i < 3000; i++ {
+			b := kvBatch(t, record.CodecLZ4, clock.Now().UnixMilli(), fmt.Sprintf("k%d=%d", i%7, i), fmt.Sprintf("u%d=%d", i, i))
+			if _, err := l.Append(b, AppendInfo{}); err != nil {
+				errs <- err
+				return
+			}
+			l.SetHighWatermark(l.LogEndOffset())
+		}
+	}()
+	go func() { // cleaner and retention
+		defer wg.Done()
+		for ctx.Err() == nil {
+			st, err := l.Clean(clock.Now())
+			if err != nil {
+				errs <- err
+				return
+			}
+			if st.SegmentsWritten > 0 {
+				passes++
+			}
+			if _, err := l.ApplyRetention(clock.Now()); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	go func() { // reader
+		defer wg.Done()
+		for ctx.Err() == nil {
+			off := l.LogStartOffset()
+			end := l.HighWatermark()
+			for off < end {
+				r, err := l.Read(off, 64<<10, end, true)
+				if errors.Is(err, ErrOffsetOutOfRange) {
+					break // retention moved the start
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				data, err := r.Bytes()
+				r.Release()
+				if err != nil {
+					errs <- err
+					return
+				}
+				it := record.NewIterator(data)
+				n := 0
+				for it.Next() {
+					if !it.Entry().ValidCRC() {
+						errs <- fmt.Errorf("bad CRC at offset %d", it.Entry().Header.BaseOffset)
+						return
+					}
+					off = it.Entry().LastOffset() + 1
+					n++
+				}
+				if n == 0 {
+					break
+				}
+			}
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if passes == 0 {
+		t.Fatal("no cleaning pass swapped a segment in")
+	}
+	mustClean(t, l, clock.Now())
+	got := records(t, l)
+	seen := map[string]bool{}
+	for _, r := range got {
+		if r.Offset < l.CleanerOffset() && seen[r.Key] {
+			t.Fatalf("key %s appears twice in the cleaned part: %v", r.Key, got)
+		}
+		seen[r.Key] = true
+	}
+	checkSegmentsValid(t, l)
 }

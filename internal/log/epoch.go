@@ -13,7 +13,14 @@ import (
 type epochCache struct {
 	path    string
 	entries []EpochEntry
+	// dirty says entries changed without being written (an epoch assigned
+	// to an empty log); the next write, flush or close writes them.
+	dirty bool
 }
+
+// errBadEpochCheckpoint marks a leader-epoch-checkpoint that cannot be
+// parsed.
+var errBadEpochCheckpoint = errors.New("unreadable leader epoch checkpoint")
 
 // loadEpochCache reads the checkpoint (a missing file is an empty cache)
 // and drops any entries that break monotonicity, as Kafka does when it
@@ -29,7 +36,7 @@ func loadEpochCache(path string) (*epochCache, error) {
 	}
 	entries, err := DecodeEpochCheckpoint(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return c, fmt.Errorf("%w %s: %w", errBadEpochCheckpoint, path, err)
 	}
 	for _, e := range entries {
 		if e.Epoch >= 0 && e.StartOffset >= 0 {
@@ -43,6 +50,7 @@ func (c *epochCache) write() error {
 	if err := writeFileAtomic(c.path, EncodeEpochCheckpoint(c.entries)); err != nil {
 		return fmt.Errorf("write leader epoch checkpoint: %w", err)
 	}
+	c.dirty = false
 	return nil
 }
 

@@ -10,6 +10,15 @@ import (
 // files: write path.tmp, fsync it, rename it over path, fsync the directory.
 // A crash leaves either the old or the new content, never a mix.
 func writeFileAtomic(path string, data []byte) error {
+	if err := writeFileSynced(path, data); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// writeFileSynced is writeFileAtomic without the directory fsync, for
+// callers that fsync the directory once after several files.
+func writeFileSynced(path string, data []byte) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -26,10 +35,7 @@ func writeFileAtomic(path string, data []byte) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+	return os.Rename(tmp, path)
 }
 
 // syncDir fsyncs a directory so that file creations, renames and removals

@@ -131,23 +131,53 @@ type index struct {
 	loaded     bool
 	f          *os.File // non-nil while active
 	maxEntries int
+	// lazy marks an active index whose file has not been created yet (a
+	// new log's first segment): entries are kept in memory and the file is
+	// created when they are first written out, at flush, roll or close.
+	// A crash before then leaves no index file, which load rebuilds.
+	lazy     bool
+	maxBytes int32
 }
+
+// activeLocked reports whether the index is the active segment's.
+func (ix *index) activeLocked() bool { return ix.f != nil || ix.lazy }
 
 func newIndex(path string, base int64, entrySize int) *index {
 	return &index{path: path, base: base, entrySize: entrySize}
 }
 
 // create makes a fresh, empty active index file of maxBytes (rounded down
-// to whole entries).
-func (ix *index) create(maxBytes int32) error {
+// to whole entries). With lazy set the file is only created when entries
+// are first written out (see index.lazy); the caller knows that no file of
+// that name exists.
+func (ix *index) create(maxBytes int32, lazy bool) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.buf, ix.written, ix.loaded = ix.buf[:0], 0, true
+	if lazy {
+		ix.lazy, ix.maxBytes = true, maxBytes
+		ix.maxEntries = max(1, int(maxBytes)/ix.entrySize)
+		return nil
+	}
 	f, err := os.OpenFile(ix.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
-	ix.f, ix.buf, ix.written, ix.loaded = f, ix.buf[:0], 0, true
+	ix.f = f
 	return ix.resizeLocked(maxBytes)
+}
+
+// materializeLocked creates the file of a lazy index, pre-allocated.
+func (ix *index) materializeLocked() error {
+	if !ix.lazy {
+		return nil
+	}
+	f, err := os.OpenFile(ix.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	ix.f, ix.lazy, ix.written = f, false, 0
+	return ix.resizeLocked(ix.maxBytes)
 }
 
 // setEntries replaces the content with buf (already validated) and writes
@@ -156,6 +186,7 @@ func (ix *index) create(maxBytes int32) error {
 func (ix *index) setEntries(buf []byte, active bool, maxBytes int32) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.lazy = false
 	if ix.f != nil {
 		ix.f.Close()
 		ix.f = nil
@@ -183,6 +214,9 @@ func (ix *index) activate(maxBytes int32) error {
 	defer ix.mu.Unlock()
 	if err := ix.loadLocked(); err != nil {
 		return err
+	}
+	if ix.lazy {
+		return nil
 	}
 	if ix.f == nil {
 		f, err := os.OpenFile(ix.path, os.O_RDWR|os.O_CREATE, 0o644)
@@ -271,13 +305,13 @@ func (ix *index) loadLocked() error {
 func (ix *index) isFull() bool {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	return ix.f != nil && len(ix.buf)/ix.entrySize >= ix.maxEntries
+	return ix.activeLocked() && len(ix.buf)/ix.entrySize >= ix.maxEntries
 }
 
 func (ix *index) appendRaw(entry []byte) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if ix.f == nil {
+	if !ix.activeLocked() {
 		return fmt.Errorf("append to inactive index %s", ix.path)
 	}
 	if len(ix.buf)/ix.entrySize >= ix.maxEntries {
@@ -299,6 +333,9 @@ func (ix *index) truncateEntries(n int) error {
 		return nil
 	}
 	ix.buf = ix.buf[:keep]
+	if ix.lazy {
+		return nil
+	}
 	if ix.f != nil {
 		if keep < ix.written {
 			old := ix.written
@@ -316,6 +353,9 @@ func (ix *index) truncateEntries(n int) error {
 func (ix *index) deactivate(sync bool) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.materializeLocked(); err != nil {
+		return err
+	}
 	if ix.f == nil {
 		return nil
 	}
@@ -341,6 +381,9 @@ func (ix *index) deactivate(sync bool) error {
 func (ix *index) sync() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.materializeLocked(); err != nil {
+		return err
+	}
 	if ix.f == nil {
 		return nil
 	}
@@ -355,6 +398,7 @@ func (ix *index) sync() error {
 func (ix *index) closeFile() {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	ix.lazy = false
 	if ix.f != nil {
 		ix.f.Close()
 		ix.f = nil
@@ -457,7 +501,7 @@ func (ix timeIndex) maybeAppend(ts, offset int64, force bool) error {
 func (ix timeIndex) isFull() bool {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	return ix.f != nil && len(ix.buf)/ix.entrySize >= ix.maxEntries-1
+	return ix.activeLocked() && len(ix.buf)/ix.entrySize >= ix.maxEntries-1
 }
 
 // lastEntry returns the last entry, or (-1, base) for an empty index.

@@ -42,6 +42,10 @@ type Options struct {
 	// CleanerCheckpoint is the log's cleaner-offset-checkpoint entry: the
 	// first offset the log cleaner has not cleaned yet (0 when none).
 	CleanerCheckpoint int64
+
+	// deferCreate, set by the manager, makes a log whose directory does
+	// not exist live in memory until its first write (see Log.create).
+	deferCreate bool
 }
 
 // AppendInfo says who is appending.
@@ -120,6 +124,9 @@ type Log struct {
 
 	mu             sync.RWMutex
 	topicID        [16]byte
+	topicIDPending bool       // partition.metadata not written yet
+	dirPending     bool       // a new directory whose entries are not yet durable
+	unmaterialized bool       // a new log whose directory and first .log do not exist yet
 	segments       []*segment // by base offset; the last one is active
 	logStartOffset int64
 	logEndOffset   int64
@@ -165,13 +172,38 @@ func Open(dir string, topic string, partition int32, cfg Config, opts Options) (
 		l.cleanerOffset = opts.CleanerCheckpoint
 	}
 	l.cfg.Store(&cfg)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if opts.deferCreate {
+		if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+			l.create(opts)
+			return l, nil
+		}
+	}
+	fresh, err := makeDir(dir)
+	if err != nil {
 		return nil, fmt.Errorf("open log %s: %w", dir, err)
+	}
+	if fresh {
+		l.create(opts)
+		l.mu.Lock()
+		err := l.materializeLocked()
+		l.mu.Unlock()
+		if err != nil {
+			l.closeFiles()
+			return nil, fmt.Errorf("create log %s: %w", dir, err)
+		}
+		return l, nil
 	}
 	if err := l.initTopicID(opts.TopicID); err != nil {
 		return nil, fmt.Errorf("open log %s: %w", dir, err)
 	}
 	epochs, err := loadEpochCache(filepath.Join(dir, LeaderEpochCheckpointFile))
+	if errors.Is(err, errBadEpochCheckpoint) {
+		// Only the leader epochs are lost: every batch carries its epoch,
+		// so recovering the whole log rebuilds them.
+		l.logger.Warn("ignoring unreadable leader epoch checkpoint; recovering the log to rebuild it", "err", err)
+		opts.CleanShutdown, opts.RecoveryPoint = false, 0
+		err = nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open log %s: %w", dir, err)
 	}
@@ -181,6 +213,134 @@ func Open(dir string, topic string, partition int32, cfg Config, opts Options) (
 		return nil, fmt.Errorf("open log %s: %w", dir, err)
 	}
 	return l, nil
+}
+
+// makeDir creates the partition directory and reports whether it is new.
+func makeDir(dir string) (bool, error) {
+	err := os.Mkdir(dir, 0o755)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return false, err
+		}
+		err = os.Mkdir(dir, 0o755)
+	}
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, os.ErrExist):
+		if st, serr := os.Stat(dir); serr != nil || !st.IsDir() {
+			return false, fmt.Errorf("%s exists and is not a directory", dir)
+		}
+		return false, nil
+	}
+	return false, err
+}
+
+// create starts a new, empty log in memory only. Its directory and first
+// segment file are created by materializeLocked: at once when Open made
+// the directory, at the first write when the manager creates the log
+// (Options.deferCreate), so that creating a partition costs no I/O. Until
+// then there is nothing on disk to lose: a crash or a shutdown leaves no
+// directory and the broker creates the partition again. Once written to,
+// the log's topic id, leader epoch checkpoint and directory entries are
+// made durable, without fsyncs on the append path, by its first flush,
+// the manager's next checkpoint or its close (persistDeferredLocked), as
+// Kafka writes partition.metadata from a background task.
+func (l *Log) create(opts Options) {
+	start := l.now()
+	cfg := l.config()
+	nowMs := start.UnixMilli()
+	l.epochs = &epochCache{path: filepath.Join(l.dir, LeaderEpochCheckpointFile)}
+	l.unmaterialized, l.dirPending = true, true
+	if opts.TopicID != ([16]byte{}) {
+		l.topicID, l.topicIDPending = opts.TopicID, true
+	}
+	base := max(opts.LogStartOffset, 0)
+	l.segments = []*segment{newLazySegment(l.dir, base, cfg, nowMs, l.jitter(cfg))}
+	l.logStartOffset, l.logEndOffset, l.recoveryPoint, l.highWatermark = base, base, base, base
+	l.producers.reset(base)
+	l.lastFlushMs = nowMs
+	l.stats = LoadStats{CleanShutdown: true, ProducerSnapshotOffset: -1, Duration: l.now().Sub(start)}
+}
+
+// materializeLocked creates the directory and the first segment file of a
+// log made by create. Every path that writes to the log's directory calls
+// it first, with mu held for writing; until then the log's only segment
+// has no file, which readers never touch since it is empty.
+func (l *Log) materializeLocked() error {
+	if !l.unmaterialized {
+		return nil
+	}
+	if err := os.Mkdir(l.dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return storageErr("create", l.dir, err)
+	}
+	s := l.segments[0]
+	p := s.path(logSuffix)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return storageErr("create segment", p, err)
+	}
+	s.file.f = f
+	l.unmaterialized = false
+	return nil
+}
+
+// persistDeferredLocked makes durable what a log written to since its
+// creation kept in memory: partition.metadata, the leader epoch checkpoint
+// (an epoch assigned while the log was empty) and the directory's entries,
+// including, unless the caller syncs the parent directory itself
+// (skipParent), the directory's own entry. It is called with mu held for
+// writing before the recovery point moves, on close and by the manager's
+// checkpoints. A log never written to has nothing to persist.
+func (l *Log) persistDeferredLocked(skipParent bool) error {
+	if l.unmaterialized {
+		return nil
+	}
+	wrote := false
+	if l.topicIDPending {
+		p := filepath.Join(l.dir, PartitionMetadataFile)
+		if err := writeFileSynced(p, EncodePartitionMetadata(l.topicID)); err != nil {
+			return storageErr("write", p, err)
+		}
+		l.topicIDPending, wrote = false, true
+	}
+	if l.epochs.dirty {
+		if err := writeFileSynced(l.epochs.path, EncodeEpochCheckpoint(l.epochs.entries)); err != nil {
+			return storageErr("write", l.epochs.path, err)
+		}
+		l.epochs.dirty, wrote = false, true
+	}
+	if wrote || l.dirPending {
+		if err := syncDir(l.dir); err != nil {
+			return storageErr("flush", l.dir, err)
+		}
+	}
+	if l.dirPending && !skipParent {
+		if err := syncDir(filepath.Dir(l.dir)); err != nil {
+			return storageErr("flush", filepath.Dir(l.dir), err)
+		}
+		l.dirPending = false
+	}
+	return nil
+}
+
+// persistDeferred is persistDeferredLocked for the manager's checkpoint,
+// which fsyncs each log directory's parent once for all its new logs and
+// then calls parentSynced. It reports whether the parent needs that fsync.
+func (l *Log) persistDeferred() (needParentSync bool, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.unmaterialized || !(l.topicIDPending || l.epochs.dirty || l.dirPending) {
+		return false, nil
+	}
+	return l.dirPending, l.persistDeferredLocked(true)
+}
+
+// parentSynced records that the log directory's entry is durable.
+func (l *Log) parentSynced() {
+	l.mu.Lock()
+	l.dirPending = false
+	l.mu.Unlock()
 }
 
 func (l *Log) initTopicID(want [16]byte) error {
@@ -198,11 +358,10 @@ func (l *Log) initTopicID(want [16]byte) error {
 		l.topicID = id
 		return nil
 	case errors.Is(err, os.ErrNotExist):
-		if want == ([16]byte{}) {
-			return nil
+		if want != ([16]byte{}) {
+			l.topicID, l.topicIDPending = want, true
 		}
-		l.topicID = want
-		return writeFileAtomic(p, EncodePartitionMetadata(want))
+		return nil
 	default:
 		return err
 	}
@@ -242,8 +401,11 @@ func (l *Log) TopicID() [16]byte {
 	return l.topicID
 }
 
-// SetTopicID records the topic id in partition.metadata if the log has
-// none yet; a different existing id is ErrInconsistentTopicID.
+// SetTopicID records the topic id if the log has none yet; a different
+// existing id is ErrInconsistentTopicID. partition.metadata is written by
+// the next flush, checkpoint or close: until then a crash only loses the
+// id, which the broker sets again, as with Kafka's deferred
+// partition.metadata write.
 func (l *Log) SetTopicID(id [16]byte) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -253,10 +415,7 @@ func (l *Log) SetTopicID(id [16]byte) error {
 	if l.topicID != ([16]byte{}) {
 		return fmt.Errorf("%w: log holds %s, expected %s", ErrInconsistentTopicID, FormatUUID(l.topicID), FormatUUID(id))
 	}
-	if err := writeFileAtomic(filepath.Join(l.dir, PartitionMetadataFile), EncodePartitionMetadata(id)); err != nil {
-		return storageErr("write", PartitionMetadataFile, err)
-	}
-	l.topicID = id
+	l.topicID, l.topicIDPending = id, true
 	return nil
 }
 
@@ -380,11 +539,21 @@ func (l *Log) LatestEpoch() (int32, bool) {
 // AssignEpochStartOffset records that leader epoch epoch starts at
 // startOffset. A new leader calls it with its log end offset when it takes
 // over, before appending, as Kafka's Partition.makeLeader does.
+//
+// On an empty log the checkpoint is written by the next flush, checkpoint
+// or close instead: there is no data whose epochs a crash could lose, and
+// creating a partition then needs no fsync.
 func (l *Log) AssignEpochStartOffset(epoch int32, startOffset int64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.usableLocked(); err != nil {
 		return err
+	}
+	if l.logEndOffset == l.logStartOffset && l.recoveryPoint == l.logEndOffset {
+		if l.epochs.assignNoWrite(epoch, startOffset) {
+			l.epochs.dirty = true
+		}
+		return nil
 	}
 	if _, err := l.epochs.assign(epoch, startOffset); err != nil {
 		return storageErr("assign epoch", l.epochs.path, err)
@@ -532,6 +701,12 @@ func (l *Log) flushUpTo(offset int64) error {
 		return err
 	}
 	l.mu.Lock()
+	if !l.closed {
+		if err := l.persistDeferredLocked(false); err != nil {
+			l.mu.Unlock()
+			return err
+		}
+	}
 	if l.truncations == gen && offset > l.recoveryPoint {
 		l.recoveryPoint = min(offset, l.logEndOffset)
 	}
@@ -568,8 +743,16 @@ func (l *Log) Close() error {
 	defer l.flushMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.unmaterialized {
+		// Never written to: nothing on disk, nothing to close.
+		l.segments = nil
+		return nil
+	}
 	var errs []error
 	if l.failed == nil {
+		if err := l.persistDeferredLocked(false); err != nil {
+			errs = append(errs, err)
+		}
 		if err := l.writeSnapshotLocked(l.logEndOffset); err != nil {
 			errs = append(errs, err)
 		}

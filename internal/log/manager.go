@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,8 +44,28 @@ type ManagerOptions struct {
 	// they are opened at start-up; nil means DefaultConfig. The broker
 	// applies topic overrides later with (*Log).SetConfig.
 	ConfigFor func(topic string) Config
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Cleaner configures the log cleaner RunBackground runs for compacted
+	// logs.
+	Cleaner CleanerConfig
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// CleanerConfig holds the broker's log.cleaner.* settings.
+type CleanerConfig struct {
+	// Enable is log.cleaner.enable: without it compacted logs are never
+	// cleaned (Kafka's default is true).
+	Enable bool
+	// Threads is log.cleaner.threads, the number of cleaning goroutines;
+	// 0 means 1.
+	Threads int
+	// BackoffMs is log.cleaner.backoff.ms, how long a cleaner goroutine
+	// waits when no log needs cleaning; 0 means Kafka's 15000.
+	BackoffMs int64
+	// DedupeBufferSize is log.cleaner.dedupe.buffer.size, the memory the
+	// offset maps of all cleaner goroutines may use together; 0 means
+	// Kafka's 128 MiB.
+	DedupeBufferSize int64
 }
 
 // logDir is one of the manager's directories.
@@ -54,6 +75,10 @@ type logDir struct {
 	meta          MetaProperties
 	cleanShutdown bool
 	brokerEpoch   int64 // from the clean shutdown marker, -1 when none
+	partitions    int   // logs in the directory, guarded by Manager.mu
+	// cleanerWritten is the content of cleaner-offset-checkpoint as last
+	// written, guarded by Manager.ckMu.
+	cleanerWritten map[TopicPartition]int64
 }
 
 type managedLog struct {
@@ -66,20 +91,31 @@ type managedLog struct {
 // clean-shutdown marker, and the partition logs inside them. It is safe
 // for concurrent use.
 //
-// Lock order: Manager.mu, then Manager.ckMu, then a Log's locks. The
-// manager never holds mu while a Log does I/O for another caller, except
-// when creating, opening or deleting that log.
+// Lock order: Manager.cleanerMu, then Manager.mu, then Manager.ckMu, then
+// a Log's locks. The manager never holds mu while a Log does I/O: a log
+// being created is marked in creating and opened without the lock, so Get
+// and Logs never wait for a creation.
 type Manager struct {
 	opts      ManagerOptions
 	logger    *slog.Logger
 	clusterID string
 	dirs      []*logDir
 
-	mu     sync.Mutex
-	logs   map[TopicPartition]*managedLog
-	closed bool
+	mu       sync.Mutex
+	logs     map[TopicPartition]*managedLog
+	sorted   []*Log                           // every log, by topic and partition
+	creating map[TopicPartition]chan struct{} // closed when the creation ends
+	closed   bool
+	inflight sync.WaitGroup // creations under way; Close waits for them
 
 	ckMu sync.Mutex // serializes checkpoint writes
+
+	// cleanerMu guards the cleaner's bookkeeping: the logs being cleaned
+	// and those that failed to clean (skipped from then on, as Kafka marks
+	// partitions uncleanable).
+	cleanerMu   sync.Mutex
+	cleaning    map[TopicPartition]bool
+	uncleanable map[TopicPartition]bool
 }
 
 // OpenManager locks and loads the log directories: it reads or writes
@@ -102,7 +138,9 @@ func OpenManager(dirs []string, opts ManagerOptions) (*Manager, error) {
 	if opts.ConfigFor == nil {
 		opts.ConfigFor = func(string) Config { return DefaultConfig() }
 	}
-	m := &Manager{opts: opts, logger: opts.Logger, logs: map[TopicPartition]*managedLog{}}
+	m := &Manager{opts: opts, logger: opts.Logger, logs: map[TopicPartition]*managedLog{},
+		creating: map[TopicPartition]chan struct{}{},
+		cleaning: map[TopicPartition]bool{}, uncleanable: map[TopicPartition]bool{}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -136,8 +174,22 @@ func OpenManager(dirs []string, opts ManagerOptions) (*Manager, error) {
 			return nil, fmt.Errorf("open log manager: %w", err)
 		}
 	}
+	for _, ml := range m.logs {
+		m.sorted = append(m.sorted, ml.log)
+	}
+	slices.SortFunc(m.sorted, compareLogs)
 	ok = true
 	return m, nil
+}
+
+func compareLogs(a, b *Log) int {
+	return cmp.Or(strings.Compare(a.topic, b.topic), cmp.Compare(a.partition, b.partition))
+}
+
+func compareLogTo(topic string, partition int32) func(*Log, struct{}) int {
+	return func(l *Log, _ struct{}) int {
+		return cmp.Or(strings.Compare(l.topic, topic), cmp.Compare(l.partition, partition))
+	}
 }
 
 // loadIdentity reads every meta.properties, settles the cluster id and
@@ -243,6 +295,11 @@ func (m *Manager) loadDir(d *logDir) error {
 	if err != nil {
 		return err
 	}
+	cleaned, err := ReadOffsetCheckpoint(filepath.Join(d.path, CleanerCheckpointFile))
+	if err != nil {
+		return err
+	}
+	d.cleanerWritten = cleaned
 	ents, err := os.ReadDir(d.path)
 	if err != nil {
 		return fmt.Errorf("list %s: %w", d.path, err)
@@ -276,12 +333,13 @@ func (m *Manager) loadDir(d *logDir) error {
 		l, err := Open(p, tp.Topic, tp.Partition, m.opts.ConfigFor(tp.Topic), Options{
 			Logger: m.logger, Now: m.opts.Now,
 			RecoveryPoint: rps[tp], LogStartOffset: starts[tp], HighWatermark: hws[tp],
-			CleanShutdown: d.cleanShutdown,
+			CleanShutdown: d.cleanShutdown, CleanerCheckpoint: cleaned[tp],
 		})
 		if err != nil {
 			return err
 		}
 		m.logs[tp] = &managedLog{log: l, dir: d}
+		d.partitions++
 		opened++
 	}
 	if d.cleanShutdown {
@@ -379,6 +437,12 @@ func (m *Manager) PreviousBrokerEpoch() int64 {
 // only when creating; change an existing log's config with SetConfig. A
 // non-zero topicID is recorded in partition.metadata and must match an
 // existing one (ErrInconsistentTopicID).
+//
+// Creating a log touches the disk only to check that its directory does
+// not exist (see Log.create): the directory and its files are created by
+// the log's first append, and made durable by its first flush or close, or
+// by the next Checkpoint, whichever comes first. The manager's lock is not
+// held while a log is opened, so concurrent Get and Logs calls do not wait.
 func (m *Manager) GetOrCreate(topic string, partition int32, topicID [16]byte, cfg Config) (*Log, error) {
 	if err := ValidateTopicName(topic); err != nil {
 		return nil, err
@@ -391,30 +455,55 @@ func (m *Manager) GetOrCreate(topic string, partition int32, topicID [16]byte, c
 		return nil, fmt.Errorf("%s is the metadata log, not a partition log", MetadataLogDir)
 	}
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return nil, ErrClosed
-	}
-	if ml, ok := m.logs[tp]; ok {
-		if topicID != ([16]byte{}) {
-			if err := ml.log.SetTopicID(topicID); err != nil {
-				return nil, err
-			}
+	for {
+		if m.closed {
+			m.mu.Unlock()
+			return nil, ErrClosed
 		}
-		return ml.log, nil
+		if ml, ok := m.logs[tp]; ok {
+			m.mu.Unlock()
+			if topicID != ([16]byte{}) {
+				if err := ml.log.SetTopicID(topicID); err != nil {
+					return nil, err
+				}
+			}
+			return ml.log, nil
+		}
+		done, busy := m.creating[tp]
+		if !busy {
+			break
+		}
+		// Another caller is creating it: wait, then look again.
+		m.mu.Unlock()
+		<-done
+		m.mu.Lock()
 	}
-	count := map[*logDir]int{}
-	for _, ml := range m.logs {
-		count[ml.dir]++
-	}
-	d := slices.MinFunc(m.dirs, func(a, b *logDir) int { return cmp.Compare(count[a], count[b]) })
+	d := slices.MinFunc(m.dirs, func(a, b *logDir) int { return cmp.Compare(a.partitions, b.partitions) })
+	d.partitions++ // reserved, so concurrent creations spread out
+	done := make(chan struct{})
+	m.creating[tp] = done
+	m.inflight.Add(1)
+	m.mu.Unlock()
+
 	l, err := Open(filepath.Join(d.path, tp.String()), topic, partition, cfg, Options{
-		Logger: m.logger, Now: m.opts.Now, TopicID: topicID, CleanShutdown: true,
+		Logger: m.logger, Now: m.opts.Now, TopicID: topicID, CleanShutdown: true, deferCreate: true,
 	})
+
+	m.mu.Lock()
+	delete(m.creating, tp)
+	close(done)
+	if err != nil {
+		d.partitions--
+	} else {
+		m.logs[tp] = &managedLog{log: l, dir: d}
+		i, _ := slices.BinarySearchFunc(m.sorted, struct{}{}, compareLogTo(topic, partition))
+		m.sorted = slices.Insert(m.sorted, i, l)
+	}
+	m.mu.Unlock()
+	m.inflight.Done()
 	if err != nil {
 		return nil, err
 	}
-	m.logs[tp] = &managedLog{log: l, dir: d}
 	m.logger.Info("created partition log", "topic", topic, "partition", partition, "dir", d.path)
 	return l, nil
 }
@@ -437,7 +526,13 @@ func (m *Manager) Delete(topic string, partition int32) error {
 	tp := TopicPartition{Topic: topic, Partition: partition}
 	m.mu.Lock()
 	ml, ok := m.logs[tp]
-	delete(m.logs, tp)
+	if ok {
+		delete(m.logs, tp)
+		ml.dir.partitions--
+		if i, found := slices.BinarySearchFunc(m.sorted, struct{}{}, compareLogTo(topic, partition)); found {
+			m.sorted = slices.Delete(m.sorted, i, i+1)
+		}
+	}
 	m.mu.Unlock()
 	if !ok {
 		return nil
@@ -449,18 +544,12 @@ func (m *Manager) Delete(topic string, partition int32) error {
 	return nil
 }
 
-// Logs returns every log, sorted by topic and partition.
+// Logs returns every log, sorted by topic and partition. The slice is the
+// caller's; it costs one copy of the manager's sorted list.
 func (m *Manager) Logs() []*Log {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]*Log, 0, len(m.logs))
-	for _, ml := range m.logs {
-		out = append(out, ml.log)
-	}
-	slices.SortFunc(out, func(a, b *Log) int {
-		return cmp.Or(strings.Compare(a.topic, b.topic), cmp.Compare(a.partition, b.partition))
-	})
-	return out
+	return slices.Clone(m.sorted)
 }
 
 // LogDir returns the log directory holding topic-partition.
@@ -511,6 +600,26 @@ func (m *Manager) checkpoint() error {
 		rps := map[TopicPartition]int64{}
 		hws := map[TopicPartition]int64{}
 		starts := map[TopicPartition]int64{}
+		// What new logs deferred (topic id, epochs, directory entries)
+		// first, with one fsync of the log directory for all of them.
+		var synced []*Log
+		for _, ml := range byDir[d] {
+			needParent, err := ml.log.persistDeferred()
+			if err != nil {
+				errs = append(errs, err)
+			} else if needParent {
+				synced = append(synced, ml.log)
+			}
+		}
+		if len(synced) > 0 {
+			if err := syncDir(d.path); err != nil {
+				errs = append(errs, err)
+			} else {
+				for _, l := range synced {
+					l.parentSynced()
+				}
+			}
+		}
 		for _, ml := range byDir[d] {
 			l := ml.log
 			tp := TopicPartition{Topic: l.topic, Partition: l.partition}
@@ -519,6 +628,9 @@ func (m *Manager) checkpoint() error {
 			if lso > firstBase {
 				starts[tp] = lso
 			}
+		}
+		if err := m.writeCleanerCheckpointLocked(d, byDir[d]); err != nil {
+			errs = append(errs, err)
 		}
 		for name, m := range map[string]map[TopicPartition]int64{
 			RecoveryPointCheckpointFile:  rps,
@@ -531,6 +643,26 @@ func (m *Manager) checkpoint() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// writeCleanerCheckpointLocked rewrites d's cleaner-offset-checkpoint
+// from its logs' cleaner offsets when they changed since the last write.
+// ckMu must be held.
+func (m *Manager) writeCleanerCheckpointLocked(d *logDir, logs []*managedLog) error {
+	offsets := map[TopicPartition]int64{}
+	for _, ml := range logs {
+		if off := ml.log.CleanerOffset(); off >= 0 {
+			offsets[TopicPartition{Topic: ml.log.topic, Partition: ml.log.partition}] = off
+		}
+	}
+	if maps.Equal(offsets, d.cleanerWritten) {
+		return nil
+	}
+	if err := WriteOffsetCheckpoint(filepath.Join(d.path, CleanerCheckpointFile), offsets); err != nil {
+		return err
+	}
+	d.cleanerWritten = offsets
+	return nil
 }
 
 // checkpointOffsets returns what the directory checkpoints record.
@@ -551,6 +683,26 @@ func (l *Log) checkpointOffsets() (recoveryPoint, highWatermark, logStart, first
 // interval disables that task. Errors are logged and the loop goes on.
 // Callers should cancel ctx and wait for it to return before Close.
 func (m *Manager) RunBackground(ctx context.Context, retentionCheckInterval, flushCheckpointInterval time.Duration) {
+	if c := m.opts.Cleaner; c.Enable {
+		threads := max(c.Threads, 1)
+		backoff := time.Duration(c.BackoffMs) * time.Millisecond
+		if c.BackoffMs <= 0 {
+			backoff = 15 * time.Second
+		}
+		dedupe := c.DedupeBufferSize
+		if dedupe <= 0 {
+			dedupe = DefaultDedupeBufferSize
+		}
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		for i := 0; i < threads; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m.runCleaner(ctx, backoff, dedupe/int64(threads))
+			}()
+		}
+	}
 	var retC, ckC <-chan time.Time
 	if retentionCheckInterval > 0 {
 		t := time.NewTicker(retentionCheckInterval)
@@ -596,6 +748,98 @@ func (m *Manager) RunBackground(ctx context.Context, retentionCheckInterval, flu
 	}
 }
 
+// runCleaner is one cleaner goroutine, as Kafka's CleanerThread: it cleans
+// the dirtiest eligible log, or waits backoff when none is, until ctx is
+// done or the manager closed.
+func (m *Manager) runCleaner(ctx context.Context, backoff time.Duration, dedupe int64) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if m.isClosed() {
+			return
+		}
+		if m.CleanDirtiest(ctx, dedupe) {
+			t.Reset(0)
+		} else {
+			t.Reset(backoff)
+		}
+	}
+}
+
+// CleanDirtiest runs one cleaning pass on the compacted log with the
+// highest cleanable ratio among those eligible (Kafka's
+// grabFilthiestCompactedLog), using at most dedupeBytes for its offset
+// map, and records the new cleaner offset in cleaner-offset-checkpoint.
+// It reports whether a log was cleaned. A log whose pass fails is logged
+// and skipped from then on. The background cleaner calls it; tests may
+// call it directly.
+func (m *Manager) CleanDirtiest(ctx context.Context, dedupeBytes int64) bool {
+	now := m.opts.Now()
+	m.cleanerMu.Lock()
+	var best *Log
+	bestRatio := -1.0
+	for _, l := range m.Logs() {
+		tp := TopicPartition{Topic: l.topic, Partition: l.partition}
+		if m.cleaning[tp] || m.uncleanable[tp] {
+			continue
+		}
+		if c, ok := l.cleanable(now.UnixMilli()); ok && c.ratio > bestRatio {
+			best, bestRatio = l, c.ratio
+		}
+	}
+	if best == nil {
+		m.cleanerMu.Unlock()
+		return false
+	}
+	tp := TopicPartition{Topic: best.topic, Partition: best.partition}
+	m.cleaning[tp] = true
+	m.cleanerMu.Unlock()
+
+	st, err := best.clean(ctx, now, dedupeBytes)
+
+	m.cleanerMu.Lock()
+	delete(m.cleaning, tp)
+	if err != nil && !errors.Is(err, ErrClosed) {
+		m.uncleanable[tp] = true
+		m.logger.Error("log cleaning failed; the partition will not be cleaned again until restart", "topic", tp.Topic, "partition", tp.Partition, "err", err)
+	}
+	m.cleanerMu.Unlock()
+	if err != nil || !st.Cleaned {
+		return false
+	}
+	if err := m.writeCleanerCheckpoint(tp); err != nil {
+		m.logger.Error("write cleaner checkpoint", "err", err)
+	}
+	return !st.Aborted
+}
+
+// writeCleanerCheckpoint rewrites the cleaner-offset-checkpoint of the
+// directory holding tp.
+func (m *Manager) writeCleanerCheckpoint(tp TopicPartition) error {
+	m.mu.Lock()
+	ml, ok := m.logs[tp]
+	var logs []*managedLog
+	if ok {
+		for _, o := range m.logs {
+			if o.dir == ml.dir {
+				logs = append(logs, o)
+			}
+		}
+	}
+	m.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	m.ckMu.Lock()
+	defer m.ckMu.Unlock()
+	return m.writeCleanerCheckpointLocked(ml.dir, logs)
+}
+
 func (m *Manager) isClosed() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -614,6 +858,9 @@ func (m *Manager) Close() error {
 		return nil
 	}
 	m.closed = true
+	m.mu.Unlock()
+	m.inflight.Wait()
+	m.mu.Lock()
 	logs := make([]*managedLog, 0, len(m.logs))
 	for _, ml := range m.logs {
 		logs = append(logs, ml)

@@ -3,6 +3,7 @@ package log
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -212,9 +213,11 @@ func TestManagerDirectories(t *testing.T) {
 	}
 	// New partitions go to the directory with the fewest.
 	for p := int32(0); p < 4; p++ {
-		if _, err := m.GetOrCreate("spread", p, [16]byte{}, testConfig()); err != nil {
+		l, err := m.GetOrCreate("spread", p, [16]byte{}, testConfig())
+		if err != nil {
 			t.Fatal(err)
 		}
+		mustAppend(t, l, makeBatch(t, batchSpec{records: 1, timestamp: time.Now().UnixMilli()}))
 	}
 	count := map[string]int{}
 	for p := int32(0); p < 4; p++ {
@@ -240,6 +243,14 @@ func TestManagerDirectories(t *testing.T) {
 		t.Errorf("other topic id: got %v", err)
 	}
 	dir, _ := m.LogDir("ids", 0)
+	mustAppend(t, l, makeBatch(t, batchSpec{records: 1, timestamp: time.Now().UnixMilli()}))
+	if _, err := os.Stat(filepath.Join(dir, "ids-0", PartitionMetadataFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("partition.metadata written on the append path: %v", err)
+	}
+	// The next checkpoint writes what creation deferred.
+	if err := m.Checkpoint(); err != nil {
+		t.Fatal(err)
+	}
 	if got := mustRead(t, filepath.Join(dir, "ids-0", PartitionMetadataFile)); string(got) != string(EncodePartitionMetadata(id)) {
 		t.Errorf("partition.metadata %q", got)
 	}

@@ -20,6 +20,9 @@ func (l *Log) Truncate(offset int64) error {
 	if err := l.usableLocked(); err != nil {
 		return err
 	}
+	if err := l.materializeLocked(); err != nil {
+		return err
+	}
 	if offset >= l.logEndOffset {
 		return l.epochs.truncateFromEnd(l.logEndOffset)
 	}
@@ -73,6 +76,9 @@ func (l *Log) TruncateFullyAndStartAt(offset int64) error {
 	if err := l.usableLocked(); err != nil {
 		return err
 	}
+	if err := l.materializeLocked(); err != nil {
+		return err
+	}
 	l.truncations++
 	l.cleanerOffset = min(l.cleanerOffset, offset)
 	return l.truncateFullyLocked(offset)
@@ -111,6 +117,9 @@ func (l *Log) DeleteRecordsBefore(offset int64) (int64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.usableLocked(); err != nil {
+		return 0, err
+	}
+	if err := l.materializeLocked(); err != nil {
 		return 0, err
 	}
 	if offset == -1 {
@@ -159,6 +168,9 @@ func (l *Log) ApplyRetention(now time.Time) (int, error) {
 	cfg := l.config()
 	nowMs := now.UnixMilli()
 	l.producers.removeExpired(nowMs, cfg.ProducerIDExpirationMs)
+	if l.unmaterialized {
+		return 0, nil // a new, empty log: nothing to delete
+	}
 
 	total, err := l.deleteSegmentsLocked(func(i int, s *segment) bool {
 		return i+1 < len(l.segments) && l.segments[i+1].base <= l.logStartOffset

@@ -39,7 +39,7 @@ func newSegFile(f *os.File) *segFile {
 func (s *segFile) acquire() { s.refs.Add(1) }
 
 func (s *segFile) release() {
-	if s.refs.Add(-1) == 0 {
+	if s.refs.Add(-1) == 0 && s.f != nil {
 		s.f.Close()
 	}
 }
@@ -95,17 +95,28 @@ func createSegment(dir string, base int64, cfg Config, nowMs, jitterMs int64) (*
 	}
 	s := newSegmentStruct(dir, base, f, nowMs, jitterMs)
 	s.rollTimestampKnown = true
-	if err := s.oidx.create(cfg.SegmentIndexBytes); err != nil {
+	if err := s.oidx.create(cfg.SegmentIndexBytes, false); err != nil {
 		s.file.release()
 		return nil, storageErr("create index", s.oidx.path, err)
 	}
-	if err := s.tidx.create(cfg.SegmentIndexBytes); err != nil {
+	if err := s.tidx.create(cfg.SegmentIndexBytes, false); err != nil {
 		s.oidx.closeFile()
 		s.file.release()
 		return nil, storageErr("create index", s.tidx.path, err)
 	}
 	os.Remove(s.path(txnIndexSuffix))
 	return s, nil
+}
+
+// newLazySegment is the empty first segment of a log made by Log.create:
+// neither its .log nor its indexes exist yet (see materializeLocked and
+// index.lazy).
+func newLazySegment(dir string, base int64, cfg Config, nowMs, jitterMs int64) *segment {
+	s := newSegmentStruct(dir, base, nil, nowMs, jitterMs)
+	s.rollTimestampKnown = true
+	s.oidx.create(cfg.SegmentIndexBytes, true)
+	s.tidx.create(cfg.SegmentIndexBytes, true)
+	return s
 }
 
 // openSegment opens an existing .log; its indexes are read on demand.
@@ -244,14 +255,17 @@ func (s *segment) activate(cfg Config) error {
 
 // flush fsyncs the .log and both indexes.
 func (s *segment) flush() error {
+	if s.file.f == nil {
+		return nil // a new log's segment, not created yet
+	}
 	if err := s.file.f.Sync(); err != nil {
 		return err
 	}
 	for _, ix := range []*index{s.oidx.index, s.tidx.index} {
 		ix.mu.Lock()
-		f := ix.f
+		active := ix.activeLocked()
 		ix.mu.Unlock()
-		if f != nil {
+		if active {
 			if err := ix.sync(); err != nil {
 				return err
 			}
@@ -495,6 +509,9 @@ func (s *segment) truncateTo(offset int64, cfg Config) (int64, error) {
 func (s *segment) largestTimestamp() int64 {
 	if s.maxTimestamp >= 0 {
 		return s.maxTimestamp
+	}
+	if s.file.f == nil {
+		return s.createdMs
 	}
 	if st, err := s.file.f.Stat(); err == nil {
 		return st.ModTime().UnixMilli()
