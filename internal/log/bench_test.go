@@ -1,6 +1,7 @@
 package log
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -161,4 +162,55 @@ func readThrough(b *testing.B, l *Log, send func(*ReadResult) error) {
 		_ = last
 		r.Release()
 	}
+}
+
+// BenchmarkClean compacts a log of 8 MiB of 1 KiB records over 1000 keys
+// (lz4 batches of 16 records, 64 KiB segments grouped into 1 MiB ones):
+// one full pass per iteration, the log being rebuilt between iterations.
+//
+//	go test ./internal/log -run '^$' -bench BenchmarkClean -benchtime 5x
+func BenchmarkClean(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.CleanupPolicy = "compact"
+	cfg.SegmentBytes = 64 << 10
+	now := time.Now()
+	value := make([]byte, 1000)
+	var read int64
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		l, err := Open(b.TempDir(), "bench", 0, cfg, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for l.Size() < 8<<20 {
+			bl := record.NewBuilder(record.CodecLZ4)
+			for r := 0; r < 16; r++ {
+				bl.Add(record.Record{Timestamp: now.UnixMilli(), Key: []byte(fmt.Sprintf("key-%04d", n%1000)), Value: value})
+				n++
+			}
+			batch, err := bl.Build()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := l.Append(batch, AppendInfo{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		l.SetHighWatermark(l.LogEndOffset())
+		c := cfg
+		c.SegmentBytes = 1 << 20
+		l.SetConfig(c)
+		b.StartTimer()
+		st, err := l.Clean(now)
+		if err != nil || !st.Cleaned {
+			b.Fatalf("Clean: %+v, %v", st, err)
+		}
+		read += st.BytesRead
+		b.StopTimer()
+		l.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(read)/(1<<20)/b.Elapsed().Seconds(), "MB/s")
 }

@@ -319,6 +319,9 @@ type cleaner struct {
 	dec   record.Decoder
 	txn   txnTracker
 	buf   []byte // scan buffer
+
+	builder *record.Builder // reused for rewritten batches
+	out     []byte          // the last rewritten batch
 }
 
 // checkDone aborts the pass when the caller gives up or the log closes.
@@ -341,7 +344,7 @@ func (c *cleaner) run(dedupeBytes int64) error {
 	}
 	end := c.m.latest + 1
 	c.stats.EndOffset = max(end, c.snap.plan.firstDirty)
-	c.stats.KeysMapped = len(c.m.keys)
+	c.stats.KeysMapped = len(c.m.offs)
 	c.stats.Cleaned = true
 
 	var segs []*segment
@@ -367,7 +370,8 @@ func (c *cleaner) run(dedupeBytes int64) error {
 // is bounded by log.cleaner.dedupe.buffer.size: when full, the pass
 // stops mapping at a batch boundary and cleans only up to there.
 type offsetMap struct {
-	keys   map[string]int64
+	keys   map[string]int // key → index in offsets
+	offs   []int64
 	used   int64
 	budget int64
 	latest int64 // the last offset the map covers, -1 when empty
@@ -381,19 +385,24 @@ func newOffsetMap(budget int64) *offsetMap {
 	if budget <= 0 {
 		budget = DefaultDedupeBufferSize
 	}
-	return &offsetMap{keys: map[string]int64{}, budget: budget, latest: -1}
+	return &offsetMap{keys: map[string]int{}, budget: budget, latest: -1}
 }
 
 func (m *offsetMap) put(key []byte, offset int64) {
-	if _, ok := m.keys[string(key)]; !ok {
-		m.used += int64(len(key)) + mapEntryOverhead
+	if i, ok := m.keys[string(key)]; ok { // no allocation for known keys
+		m.offs[i] = offset
+		return
 	}
-	m.keys[string(key)] = offset
+	m.keys[string(key)] = len(m.offs)
+	m.offs = append(m.offs, offset)
+	m.used += int64(len(key)) + mapEntryOverhead
 }
 
 func (m *offsetMap) get(key []byte) (int64, bool) {
-	o, ok := m.keys[string(key)]
-	return o, ok
+	if i, ok := m.keys[string(key)]; ok {
+		return m.offs[i], true
+	}
+	return 0, false
 }
 
 func (m *offsetMap) full() bool { return m.used >= m.budget }
@@ -777,12 +786,19 @@ func (c *cleaner) filterBatch(e *entryInfo) ([]byte, error) {
 		return nil, nil
 	}
 
-	b := record.NewBuilder(h.Codec())
+	if c.builder == nil {
+		c.builder = record.NewBuilder(h.Codec())
+	}
+	b := c.builder
+	b.Reset()
+	b.Codec = h.Codec()
+	b.DeleteHorizonMs = -1
 	b.BaseOffset = h.BaseOffset
 	b.PartitionLeaderEpoch = h.PartitionLeaderEpoch
 	b.ProducerID, b.ProducerEpoch, b.BaseSequence = h.ProducerID, h.ProducerEpoch, h.BaseSequence
 	b.Transactional, b.Control = h.IsTransactional(), control
 	b.TimestampType = h.TimestampType()
+	b.LogAppendTime = 0
 	if b.TimestampType == record.LogAppendTime {
 		b.LogAppendTime = h.MaxTimestamp
 	}
@@ -831,10 +847,11 @@ func (c *cleaner) filterBatch(e *entryInfo) ([]byte, error) {
 	case hasHorizon:
 		b.DeleteHorizonMs = horizon
 	}
-	out, err := b.Build()
+	out, err := b.AppendTo(c.out[:0])
 	if err != nil {
 		return nil, err
 	}
+	c.out = out // written out before the next batch is built
 	if out, err = keepLastOffset(out, h.LastOffsetDelta); err != nil {
 		return nil, err
 	}

@@ -10,10 +10,14 @@
 // idempotent-producer sequences), serves reads as regions of segment files
 // that can be sent with sendfile, rolls segments, applies retention and
 // DeleteRecords, truncates for replication, answers ListOffsets and
-// OffsetForLeaderEpoch, and recovers itself after a crash. A Manager opens
-// every log of a set of log directories, creates and deletes logs, writes
-// the checkpoints and runs the periodic retention, flush and checkpoint
-// work.
+// OffsetForLeaderEpoch, and recovers itself after a crash. Logs whose
+// cleanup.policy includes compact are compacted by the log cleaner
+// (cleaner.go), as Kafka 3.9's LogCleaner does: the latest record per key
+// survives, tombstones until their delete horizon (KIP-534), offsets never
+// change. With compression.type set to a codec, client batches are
+// re-encoded in it on append. A Manager opens every log of a set of log
+// directories, creates and deletes logs, writes the checkpoints and runs
+// the periodic retention, flush, checkpoint and cleaner work.
 //
 // # Invariants
 //
@@ -37,6 +41,18 @@
 //     fsynced when rolled and everything on Close.
 //   - Recovery never drops a batch that was completely written and passes
 //     its CRC: it truncates at the first invalid or torn entry only.
+//   - The cleaner replaces segments only through the .cleaned → .swap →
+//     final-name protocol, with the new files fsynced first; load finishes
+//     a replacement whose files are all .swap and undoes one that still has
+//     .cleaned files, so a crash at any step loses no record. Cleaned
+//     batches keep their base and last offsets; the active segment and
+//     offsets at or above the last stable offset are never cleaned.
+//   - A log created by the Manager exists only in memory until its first
+//     write creates its directory and first segment; an empty log has
+//     nothing to lose, so creating a partition does no I/O. Its topic id,
+//     leader epoch checkpoint and directory entries become durable at its
+//     first flush, the next checkpoint or close, always before the
+//     recovery point moves past data that depends on them.
 //   - A region returned by Read stays readable until released: segment
 //     files are reference counted and closed by their last holder, so
 //     retention and partition deletion never pull a file out from under a
@@ -56,13 +72,17 @@
 //
 // Locks are always taken in this order, never the reverse:
 //
-//	Manager.mu → Manager.ckMu → Log.flushMu → Log.mu → index.mu
+//	Manager.cleanerMu → Manager.mu → Manager.ckMu → Log.cleanMu → Log.flushMu → Log.mu → index.mu
 //
-// Manager.mu guards the manager's map of logs and is not held while a log
-// does I/O except to open, create or delete that log. Log.flushMu
-// serializes flushes so the recovery point moves monotonically. index.mu
-// guards one index file's in-memory entries (loaded lazily for inactive
-// segments by concurrent readers).
+// Manager.cleanerMu guards which logs the cleaner goroutines are working
+// on. Manager.mu guards the manager's map of logs and is never held while
+// a log does I/O (a log being created is marked as such and opened without
+// it). Log.cleanMu is held by a cleaning pass, which reads segment files
+// without Log.mu and takes it for writing only to swap cleaned segments
+// in; Close and Delete wait for it after telling the pass to stop.
+// Log.flushMu serializes flushes so the recovery point moves
+// monotonically. index.mu guards one index file's in-memory entries
+// (loaded lazily for inactive segments by concurrent readers).
 //
 // # Benchmarks
 //
@@ -70,4 +90,9 @@
 // write of the same bytes to the same disk in the same run:
 //
 //	go test ./internal/log -run '^$' -bench . -benchtime 2s
+//
+// Partition creation (50 partitions, then their first write and
+// checkpoint), manager lookups with 10 000 partitions, and compaction:
+//
+//	go test ./internal/log -run '^$' -bench 'CreatePartitions|ManagerLookups|Clean' -benchtime 20x
 package log

@@ -680,8 +680,10 @@ func (l *Log) checkpointOffsets() (recoveryPoint, highWatermark, logStart, first
 // closed: every retentionCheckInterval it applies retention to each log
 // (and expires idle producers); every flushCheckpointInterval it flushes
 // logs whose flush.ms has passed and writes the checkpoints. A non-positive
-// interval disables that task. Errors are logged and the loop goes on.
-// Callers should cancel ctx and wait for it to return before Close.
+// interval disables that task. With ManagerOptions.Cleaner.Enable it also
+// runs Cleaner.Threads cleaner goroutines (see CleanDirtiest), which stop
+// with it. Errors are logged and the loop goes on. Callers should cancel
+// ctx and wait for it to return before Close.
 func (m *Manager) RunBackground(ctx context.Context, retentionCheckInterval, flushCheckpointInterval time.Duration) {
 	if c := m.opts.Cleaner; c.Enable {
 		threads := max(c.Threads, 1)
