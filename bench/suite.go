@@ -89,8 +89,9 @@ type runResult struct {
 	BrokerRSS    int64   `json:"broker_rss_bytes"`
 	// DataBytes is the size of the topic's partition directories after
 	// the produce: the records on disk, with indexes.
-	DataBytes int64  `json:"data_bytes"`
-	Profile   string `json:"cpu_profile,omitempty"`
+	DataBytes      int64  `json:"data_bytes"`
+	ProduceProfile string `json:"cpu_profile_produce,omitempty"`
+	ConsumeProfile string `json:"cpu_profile_consume,omitempty"`
 }
 
 // e2eResult is one end-to-end latency run on one broker.
@@ -394,7 +395,7 @@ func runThroughput(ctx context.Context, b *broker, a *admin, cs caseSpec, round 
 	}()
 	r.CreateMs, r.TopicReadyMs = ms(created), ms(ready)
 
-	if err := prof.start(b, topic); err != nil {
+	if err := prof.start(b, topic+"-produce"); err != nil {
 		return fail(err)
 	}
 	cpu0, err := b.CPU()
@@ -411,7 +412,17 @@ func runThroughput(ctx context.Context, b *broker, a *admin, cs caseSpec, round 
 	if err != nil {
 		return fail(err)
 	}
+	if r.ProduceProfile, err = prof.stop(b); err != nil {
+		return fail(err)
+	}
 	r.DataBytes = topicBytes(b.Dir, topic)
+	if err := prof.start(b, topic+"-consume"); err != nil {
+		return fail(err)
+	}
+	cpu1, err = b.CPU()
+	if err != nil {
+		return fail(err)
+	}
 	cd, err := consume(ctx, b.Addr, topic, cs.Records)
 	if err != nil {
 		_, _ = prof.stop(b)
@@ -422,7 +433,7 @@ func runThroughput(ctx context.Context, b *broker, a *admin, cs caseSpec, round 
 		return fail(err)
 	}
 	cl1 := selfCPU()
-	if r.Profile, err = prof.stop(b); err != nil {
+	if r.ConsumeProfile, err = prof.stop(b); err != nil {
 		return fail(err)
 	}
 	n := float64(cs.Records)
