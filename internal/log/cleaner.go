@@ -335,6 +335,18 @@ func (c *cleaner) checkDone() error {
 	return nil
 }
 
+// changed turns a read failure into an abort when the log was truncated
+// during the pass, which can shorten a segment being read.
+func (c *cleaner) changed(err error) error {
+	c.l.mu.RLock()
+	truncated := c.l.truncations != c.snap.gen
+	c.l.mu.RUnlock()
+	if truncated {
+		return fmt.Errorf("%w: log truncated while read: %w", errCleanAborted, err)
+	}
+	return err
+}
+
 func (c *cleaner) run(dedupeBytes int64) error {
 	c.dec.MaxDecompressedSize = int(min(c.snap.cfg.MaxUncompressedBatchBytes, math.MaxInt32))
 	c.buf = make([]byte, 1<<20)
@@ -477,6 +489,9 @@ func (c *cleaner) mapSegment(s *segment, pos, size, start, end int64) (bool, err
 		if c.m.full() {
 			return true, nil
 		}
+		if e.magic == 2 && !record.ValidCRC(e.raw) {
+			return false, c.changed(fmt.Errorf("%w: batch at position %d of %s: crc mismatch", ErrCorruptMessage, e.pos, s.path(logSuffix)))
+		}
 		if e.magic == 2 && !e.hdr.IsControl() {
 			err := c.dec.EachRecord(record.Batch{Header: e.hdr, Raw: e.raw}, func(r *record.Record) error {
 				if r.Key != nil && r.Offset >= start && r.Offset < end {
@@ -485,14 +500,17 @@ func (c *cleaner) mapSegment(s *segment, pos, size, start, end int64) (bool, err
 				return nil
 			})
 			if err != nil {
-				return false, fmt.Errorf("%w: batch at position %d of %s: %w", ErrCorruptMessage, e.pos, s.path(logSuffix), err)
+				return false, c.changed(fmt.Errorf("%w: batch at position %d of %s: %w", ErrCorruptMessage, e.pos, s.path(logSuffix), err))
 			}
 		}
 		c.m.latest = min(e.lastOffset, end-1)
 	}
 	c.buf = sc.buf
 	if sc.err != nil {
-		return false, storageErr("read", s.path(logSuffix), sc.err)
+		return false, c.changed(storageErr("read", s.path(logSuffix), sc.err))
+	}
+	if sc.corrupt != nil || sc.torn {
+		return false, c.changed(fmt.Errorf("%w: %s does not end with a whole batch at position %d", ErrCorruptMessage, s.path(logSuffix), sc.pos))
 	}
 	return false, nil
 }
@@ -718,7 +736,7 @@ func (c *cleaner) cleanInto(s *segment, w *cleanedWriter) error {
 		} else {
 			var err error
 			if out, err = c.filterBatch(e); err != nil {
-				return fmt.Errorf("%w: batch at position %d of %s: %w", ErrCorruptMessage, e.pos, s.path(logSuffix), err)
+				return c.changed(fmt.Errorf("%w: batch at position %d of %s: %w", ErrCorruptMessage, e.pos, s.path(logSuffix), err))
 			}
 		}
 		if out == nil {
@@ -736,10 +754,10 @@ func (c *cleaner) cleanInto(s *segment, w *cleanedWriter) error {
 	}
 	c.buf = sc.buf
 	if sc.err != nil {
-		return storageErr("read", s.path(logSuffix), sc.err)
+		return c.changed(storageErr("read", s.path(logSuffix), sc.err))
 	}
 	if sc.corrupt != nil || sc.torn {
-		return fmt.Errorf("%w: %s does not end with a whole batch at position %d", ErrCorruptMessage, s.path(logSuffix), sc.pos)
+		return c.changed(fmt.Errorf("%w: %s does not end with a whole batch at position %d", ErrCorruptMessage, s.path(logSuffix), sc.pos))
 	}
 	return nil
 }
@@ -758,6 +776,10 @@ const (
 // marker stay, KIP-534).
 func (c *cleaner) filterBatch(e *entryInfo) ([]byte, error) {
 	h := e.hdr
+	if !record.ValidCRC(e.raw) {
+		// Rewriting would give corrupt records a valid CRC.
+		return nil, fmt.Errorf("crc mismatch (stored %#08x)", h.CRC)
+	}
 	batch := record.Batch{Header: h, Raw: e.raw}
 	control := h.IsControl()
 	canDiscard := false

@@ -995,3 +995,31 @@ func TestCleanConcurrent(t *testing.T) {
 	}
 	checkSegmentsValid(t, l)
 }
+
+// TestCleanCorruptSegment checks that a pass over a segment with a corrupt
+// batch fails with ErrCorruptMessage and leaves the files as they were:
+// the cleaner never gives corrupt records a fresh CRC.
+func TestCleanCorruptSegment(t *testing.T) {
+	clock := newClock()
+	dir := t.TempDir()
+	l, _, _ := compactionFixture(t, dir, clock)
+	defer l.Close()
+	first := l.Segments()[0].Path
+	data, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)-3] ^= 0xff // inside the last record of the last batch
+	if err := os.WriteFile(first, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Clean(clock.Now()); !errors.Is(err, ErrCorruptMessage) {
+		t.Fatalf("Clean: got %v, want ErrCorruptMessage", err)
+	}
+	if got, _ := os.ReadFile(first); !bytes.Equal(got, data) {
+		t.Fatal("the corrupt segment was rewritten")
+	}
+	if left := mustGlob(t, filepath.Join(dir, "*.cleaned")); len(left) > 0 {
+		t.Fatalf("files left: %v", left)
+	}
+}
