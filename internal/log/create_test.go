@@ -1,6 +1,7 @@
 package log
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -315,4 +316,41 @@ func BenchmarkManagerLookups(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCreatePersistedPromptly checks that RunBackground makes a new
+// partition's topic id durable soon after its first write, without
+// waiting for a checkpoint.
+func TestCreatePersistedPromptly(t *testing.T) {
+	root := t.TempDir()
+	m := openTestManager(t, []string{root}, ManagerOptions{NodeID: 1})
+	defer m.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		m.RunBackground(ctx, 0, 0) // no retention, flush or checkpoint ticks
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	id := NewUUID()
+	for p := int32(0); p < 5; p++ {
+		l, err := m.GetOrCreate("prompt", p, id, testConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendAtEpoch(t, l, 0, 1)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for p := 0; p < 5; p++ {
+		path := filepath.Join(root, fmt.Sprintf("prompt-%d", p), PartitionMetadataFile)
+		for !fileExists(path) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not written", path)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		if got := mustRead(t, path); string(got) != string(EncodePartitionMetadata(id)) {
+			t.Fatalf("%s: %q", path, got)
+		}
+	}
 }

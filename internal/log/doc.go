@@ -50,8 +50,9 @@
 //   - A log created by the Manager exists only in memory until its first
 //     write creates its directory and first segment; an empty log has
 //     nothing to lose, so creating a partition does no I/O. Its topic id,
-//     leader epoch checkpoint and directory entries become durable at its
-//     first flush, the next checkpoint or close, always before the
+//     leader epoch checkpoint and directory entries become durable soon
+//     after (RunBackground persists new logs in batches), and in any case
+//     at its first flush, the next checkpoint or close, always before the
 //     recovery point moves past data that depends on them.
 //   - A region returned by Read stays readable until released: segment
 //     files are reference counted and closed by their last holder, so
@@ -74,8 +75,9 @@
 //
 //	Manager.cleanerMu → Manager.mu → Manager.ckMu → Log.cleanMu → Log.flushMu → Log.mu → index.mu
 //
-// Manager.cleanerMu guards which logs the cleaner goroutines are working
-// on. Manager.mu guards the manager's map of logs and is never held while
+// Manager.pendingMu (not shown) is a leaf taken under Log.mu when a new
+// log is first written. Manager.cleanerMu guards which logs the cleaner
+// goroutines are working on. Manager.mu guards the manager's map of logs and is never held while
 // a log does I/O (a log being created is marked as such and opened without
 // it). Log.cleanMu is held by a cleaning pass, which reads segment files
 // without Log.mu and takes it for writing only to swap cleaned segments

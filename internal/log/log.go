@@ -46,6 +46,10 @@ type Options struct {
 	// deferCreate, set by the manager, makes a log whose directory does
 	// not exist live in memory until its first write (see Log.create).
 	deferCreate bool
+	// onFirstWrite, set by the manager, is called (with the log's lock
+	// held, so it must not call back into the log) when such a log
+	// creates its directory, for the manager to make it durable soon.
+	onFirstWrite func(*Log)
 }
 
 // AppendInfo says who is appending.
@@ -121,6 +125,8 @@ type Log struct {
 	cleanMu    sync.Mutex
 	cleanAbort atomic.Bool
 	cleanHook  func(step string) error
+	// onFirstWrite is Options.onFirstWrite; set before the log is shared.
+	onFirstWrite func(*Log)
 
 	mu             sync.RWMutex
 	topicID        [16]byte
@@ -175,6 +181,7 @@ func Open(dir string, topic string, partition int32, cfg Config, opts Options) (
 	if opts.deferCreate {
 		if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
 			l.create(opts)
+			l.onFirstWrite = opts.onFirstWrite
 			return l, nil
 		}
 	}
@@ -282,6 +289,9 @@ func (l *Log) materializeLocked() error {
 	}
 	s.file.f = f
 	l.unmaterialized = false
+	if l.onFirstWrite != nil {
+		l.onFirstWrite(l)
+	}
 	return nil
 }
 

@@ -110,6 +110,15 @@ type Manager struct {
 
 	ckMu sync.Mutex // serializes checkpoint writes
 
+	// pendingMu guards pending, the new logs whose first write has
+	// created their directory but whose topic id, leader epochs and
+	// directory entries are not durable yet; persistC wakes RunBackground
+	// to persist them. pendingMu is a leaf: it is taken with a Log's lock
+	// held and nothing is locked while holding it.
+	pendingMu sync.Mutex
+	pending   []*Log
+	persistC  chan struct{}
+
 	// cleanerMu guards the cleaner's bookkeeping: the logs being cleaned
 	// and those that failed to clean (skipped from then on, as Kafka marks
 	// partitions uncleanable).
@@ -139,7 +148,7 @@ func OpenManager(dirs []string, opts ManagerOptions) (*Manager, error) {
 		opts.ConfigFor = func(string) Config { return DefaultConfig() }
 	}
 	m := &Manager{opts: opts, logger: opts.Logger, logs: map[TopicPartition]*managedLog{},
-		creating: map[TopicPartition]chan struct{}{},
+		creating: map[TopicPartition]chan struct{}{}, persistC: make(chan struct{}, 1),
 		cleaning: map[TopicPartition]bool{}, uncleanable: map[TopicPartition]bool{}}
 	ok := false
 	defer func() {
@@ -486,7 +495,8 @@ func (m *Manager) GetOrCreate(topic string, partition int32, topicID [16]byte, c
 	m.mu.Unlock()
 
 	l, err := Open(filepath.Join(d.path, tp.String()), topic, partition, cfg, Options{
-		Logger: m.logger, Now: m.opts.Now, TopicID: topicID, CleanShutdown: true, deferCreate: true,
+		Logger: m.logger, Now: m.opts.Now, TopicID: topicID, CleanShutdown: true,
+		deferCreate: true, onFirstWrite: m.notePending,
 	})
 
 	m.mu.Lock()
@@ -705,6 +715,7 @@ func (m *Manager) RunBackground(ctx context.Context, retentionCheckInterval, flu
 			}()
 		}
 	}
+	defer m.persistPending() // what was noted until the end
 	var retC, ckC <-chan time.Time
 	if retentionCheckInterval > 0 {
 		t := time.NewTicker(retentionCheckInterval)
@@ -733,6 +744,8 @@ func (m *Manager) RunBackground(ctx context.Context, retentionCheckInterval, flu
 					m.logger.Info("retention deleted segments", "topic", l.topic, "partition", l.partition, "segments", n)
 				}
 			}
+		case <-m.persistC:
+			m.persistPending()
 		case <-ckC:
 			if m.isClosed() {
 				return
@@ -746,6 +759,56 @@ func (m *Manager) RunBackground(ctx context.Context, retentionCheckInterval, flu
 			if err := m.Checkpoint(); err != nil && !errors.Is(err, ErrClosed) {
 				m.logger.Error("write checkpoints", "err", err)
 			}
+		}
+	}
+}
+
+// notePending records a new log whose first write created its directory
+// and wakes RunBackground, which persists its deferred state promptly:
+// one fsync of the log directory covers every log noted meanwhile, so a
+// burst of new partitions costs little, and the window in which a crash
+// loses a topic id is short, as with Kafka's background write of
+// partition.metadata.
+func (m *Manager) notePending(l *Log) {
+	m.pendingMu.Lock()
+	m.pending = append(m.pending, l)
+	m.pendingMu.Unlock()
+	select {
+	case m.persistC <- struct{}{}:
+	default:
+	}
+}
+
+// persistPending persists the logs notePending recorded.
+func (m *Manager) persistPending() {
+	m.pendingMu.Lock()
+	logs := m.pending
+	m.pending = nil
+	m.pendingMu.Unlock()
+	if len(logs) == 0 {
+		return
+	}
+	byDir := map[string][]*Log{}
+	for _, l := range logs {
+		needParent, err := l.persistDeferred()
+		if err != nil {
+			if !errors.Is(err, ErrClosed) {
+				m.logger.Error("persist new partition", "topic", l.topic, "partition", l.partition, "err", err)
+			}
+			continue
+		}
+		if needParent {
+			parent := filepath.Dir(l.Dir())
+			byDir[parent] = append(byDir[parent], l)
+		}
+	}
+	for dir, ls := range byDir {
+		if err := syncDir(dir); err != nil {
+			m.logger.Error("sync log directory", "dir", dir, "err", err)
+			continue
+		}
+		for _, l := range ls {
+			l.parentSynced()
 		}
 	}
 }
