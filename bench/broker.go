@@ -286,9 +286,11 @@ func tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// topicBytes returns the bytes of the files in the partition directories
-// of topic under dir ("<topic>-<partition>", the layout of both Kafka and
-// kfake's DataDir), wherever they sit below dir.
+// topicBytes returns the disk space allocated to the files in the
+// partition directories of topic under dir ("<topic>-<partition>", the
+// layout of both Kafka and kfake's DataDir), wherever they sit below dir.
+// It counts allocated blocks, not file sizes: Kafka preallocates its index
+// files (10 MiB each, sparse) and trims them only when a segment rolls.
 func topicBytes(dir, topic string) int64 {
 	var n int64
 	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
@@ -302,7 +304,13 @@ func topicBytes(dir, topic string) int64 {
 		if _, err := strconv.ParseUint(part, 10, 31); err != nil {
 			return nil
 		}
-		if fi, err := d.Info(); err == nil {
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			n += st.Blocks * 512
+		} else {
 			n += fi.Size()
 		}
 		return nil

@@ -148,6 +148,14 @@ func summarise(res *results) []row {
 		}
 		return nil
 	}
+	for _, cr := range res.Cases {
+		if cr.Case.Codec != "none" || cr.Case.Acks != -1 || cr.Case.Partitions != 6 {
+			continue
+		}
+		perRecord := func(r runResult) float64 { return float64(r.DataBytes) / float64(cr.Case.Records) }
+		add(sec, "disk space per record after produce, "+cr.Case.Name, "bytes", false,
+			pick(cr, "ours", perRecord), pick(cr, "kfake", perRecord), "")
+	}
 	add(sec, "RSS idle after start", "MiB", false, rss("ours", func(b brokerInfo) int64 { return b.IdleRSS }), rss("kfake", func(b brokerInfo) int64 { return b.IdleRSS }), "")
 	add(sec, "RSS at the end", "MiB", false, rss("ours", func(b brokerInfo) int64 { return b.FinalRSS }), rss("kfake", func(b brokerInfo) int64 { return b.FinalRSS }), "")
 	add(sec, "RSS peak (VmHWM)", "MiB", false, rss("ours", func(b brokerInfo) int64 { return b.PeakRSS }), rss("kfake", func(b brokerInfo) int64 { return b.PeakRSS }), "")
@@ -167,7 +175,7 @@ func cell(v *float64, unit string) string {
 			return fmt.Sprintf("%.2f", *v)
 		}
 		return fmt.Sprintf("%.1f", *v)
-	case "MiB":
+	case "MiB", "bytes":
 		return fmt.Sprintf("%.0f", *v)
 	}
 	return fmt.Sprintf("%.2f", *v)

@@ -87,8 +87,8 @@ type runResult struct {
 	// broker share the machine's cores.
 	ClientCPUSec float64 `json:"client_cpu_s"`
 	BrokerRSS    int64   `json:"broker_rss_bytes"`
-	// DataBytes is the size of the topic's partition directories after
-	// the produce: the records on disk, with indexes.
+	// DataBytes is the disk space of the topic's partition directories
+	// after the produce: the records on disk, with indexes.
 	DataBytes      int64  `json:"data_bytes"`
 	ProduceProfile string `json:"cpu_profile_produce,omitempty"`
 	ConsumeProfile string `json:"cpu_profile_consume,omitempty"`
