@@ -470,15 +470,22 @@ func (o *Options) describeStates(ctx context.Context, c *cluster, groups map[str
 		if !ok {
 			continue
 		}
-		coordinator := fmt.Sprintf("%s  (%d)", coords[id].addr, coords[id].id)
-		kw := max(25, utf16Len(coordinator))
-		var b strings.Builder
-		b.WriteString("\n" + row(false, cell{"GROUP", kw, nil}, cell{"COORDINATOR (ID)", 25, nil}, cell{"ASSIGNMENT-STRATEGY", 20, nil}, cell{"STATE", 15, nil}, cell{"#MEMBERS", 0, nil}))
-		b.WriteString("\n" + row(false, cell{id, kw, nil}, cell{coordinator, 25, nil}, cell{g.Protocol, 20, nil}, cell{stateName(g.State), 15, nil}, cell{strconv.Itoa(len(g.Members)), 0, nil}))
-		b.WriteByte('\n')
-		fmt.Fprint(o.IO.Out, b.String())
+		printState(o.IO.Out, g, coords[id].addr, coords[id].id)
 	}
 	return nil
+}
+
+// printState prints one group's --state table. The first column's width
+// follows the coordinator string "host:port  (id)" (at least 25), not the
+// group id, as in Kafka.
+func printState(w io.Writer, g *groupInfo, addr string, id int32) {
+	coordinator := fmt.Sprintf("%s  (%d)", addr, id)
+	kw := max(25, utf16Len(coordinator))
+	var b strings.Builder
+	b.WriteString("\n" + row(false, cell{"GROUP", kw, nil}, cell{"COORDINATOR (ID)", 25, nil}, cell{"ASSIGNMENT-STRATEGY", 20, nil}, cell{"STATE", 15, nil}, cell{"#MEMBERS", 0, nil}))
+	b.WriteString("\n" + row(false, cell{g.ID, kw, nil}, cell{coordinator, 25, nil}, cell{g.Protocol, 20, nil}, cell{stateName(g.State), 15, nil}, cell{strconv.Itoa(len(g.Members)), 0, nil}))
+	b.WriteByte('\n')
+	fmt.Fprint(w, b.String())
 }
 
 func splitHostPort(addr string) (string, int) {
