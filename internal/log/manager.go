@@ -871,7 +871,7 @@ func (m *Manager) CleanDirtiest(ctx context.Context, dedupeBytes int64) bool {
 	delete(m.cleaning, tp)
 	if err != nil && !errors.Is(err, ErrClosed) {
 		m.uncleanable[tp] = true
-		m.logger.Error("log cleaning failed; the partition will not be cleaned again until restart", "topic", tp.Topic, "partition", tp.Partition, "err", err)
+		m.logger.Error("cannot clean log; skipping the partition until restart", "topic", tp.Topic, "partition", tp.Partition, "err", err)
 	}
 	m.cleanerMu.Unlock()
 	if err != nil || !st.Cleaned {
