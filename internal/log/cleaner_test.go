@@ -1023,3 +1023,24 @@ func TestCleanCorruptSegment(t *testing.T) {
 		t.Fatalf("files left: %v", left)
 	}
 }
+
+// TestBadCleanerCheckpoint checks that an unreadable
+// cleaner-offset-checkpoint only costs cleaning progress.
+func TestBadCleanerCheckpoint(t *testing.T) {
+	root := t.TempDir()
+	m := openTestManager(t, []string{root}, ManagerOptions{NodeID: 1})
+	l, err := m.GetOrCreate("t", 0, [16]byte{}, compactConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendKV(t, l, newClock(), "a=1")
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(root, CleanerCheckpointFile), []byte("0\n7\nnot a checkpoint\n"), 0o644)
+	m = openTestManager(t, []string{root}, ManagerOptions{NodeID: 1})
+	defer m.Close()
+	if l, ok := m.Get("t", 0); !ok || l.CleanerOffset() != -1 {
+		t.Fatalf("log loaded %v", ok)
+	}
+}

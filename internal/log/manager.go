@@ -306,7 +306,10 @@ func (m *Manager) loadDir(d *logDir) error {
 	}
 	cleaned, err := ReadOffsetCheckpoint(filepath.Join(d.path, CleanerCheckpointFile))
 	if err != nil {
-		return err
+		// Only cleaning progress is lost: the cleaner starts over from the
+		// log start, as Kafka does when it cannot read this file.
+		m.logger.Warn("ignoring unreadable cleaner checkpoint", "err", err)
+		cleaned = map[TopicPartition]int64{}
 	}
 	d.cleanerWritten = cleaned
 	ents, err := os.ReadDir(d.path)
