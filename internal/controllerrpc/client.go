@@ -28,6 +28,8 @@ type ClientOptions struct {
 	// IdleTimeout drops an idle connection unused for this long, before
 	// the server would; 0 means one minute.
 	IdleTimeout time.Duration
+	// Cluster is the cluster id sent with every request.
+	Cluster string
 }
 
 // Client calls methods on other nodes' Servers. It is safe for concurrent
@@ -74,7 +76,8 @@ var ErrClientClosed = errors.New("controller rpc client closed")
 // Call sends method with req (JSON-encoded; nil for no body) to the server
 // at addr and decodes the response body into resp (a pointer; nil ignores
 // the body). A request-level failure reported by the server is returned as
-// *Error, after resp has been filled from the body that came with it. Any
+// *Error, after resp has been filled from the body that came with it. A
+// request the server refused without running it is *RefusedError. Any
 // other error is local or a transport failure, and leaves it unknown
 // whether the server ran the method.
 func (c *Client) Call(ctx context.Context, addr, method string, req, resp any) error {
@@ -97,7 +100,7 @@ func (c *Client) Call(ctx context.Context, addr, method string, req, resp any) e
 		return fmt.Errorf("call %s at %s: %w", method, addr, context.DeadlineExceeded)
 	}
 	id := c.nextID.Add(1)
-	payload, err := EncodeRequest(Request{Version: Version, ID: id, Method: method, TimeoutMs: timeoutMs, Body: body})
+	payload, err := EncodeRequest(Request{Version: Version, ID: id, Cluster: c.opts.Cluster, Method: method, TimeoutMs: timeoutMs, Body: body})
 	if err != nil {
 		return fmt.Errorf("call %s: %w", method, err)
 	}
@@ -107,6 +110,13 @@ func (c *Client) Call(ctx context.Context, addr, method string, req, resp any) e
 			return fmt.Errorf("call %s at %s: %w (%w)", method, addr, ctx.Err(), err)
 		}
 		return fmt.Errorf("call %s at %s: %w", method, addr, err)
+	}
+	if r.Refused {
+		re := &RefusedError{Code: codeUnknownServerError, Message: "refused"}
+		if r.Error != nil {
+			re.Code, re.Message = r.Error.Code, r.Error.Message
+		}
+		return fmt.Errorf("call %s at %s: %w", method, addr, re)
 	}
 	if resp != nil && len(r.Body) > 0 {
 		if err := DecodeJSON(r.Body, resp); err != nil {

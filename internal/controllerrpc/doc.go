@@ -22,15 +22,19 @@
 // waits for the Response before it sends the next request on the same
 // connection; concurrency comes from several connections.
 //
-//	Request:  {"v":1,"id":7,"method":"CreateTopics","timeoutMs":4980,"body":{...}}
+//	Request:  {"v":1,"id":7,"cluster":"abc","method":"CreateTopics","timeoutMs":4980,"body":{...}}
 //	Response: {"id":7,"error":{"code":41,"message":"..."},"body":{...}}
 //
 // v is the protocol version (Version). id is chosen by the client and
-// echoed. timeoutMs is what remains of the caller's deadline; the server
-// runs the method under it. body is the method's argument and result, both
-// optional. error, when present, is the request-level failure as a Kafka
-// error code and message; a response may carry both an error and a body
-// (per-item results next to a request-level failure). Decoders refuse
+// echoed. cluster is the caller's cluster id; a server of another cluster
+// refuses the request. timeoutMs is what remains of the caller's
+// deadline; the server runs the method under it. body is the method's
+// argument and result, both optional. error, when present, is the
+// request-level failure as a Kafka error code and message; a response may
+// carry both an error and a body (per-item results next to a
+// request-level failure). "refused":true marks a request the server did
+// not run at all (unreadable, another version or cluster); the server then
+// answers id 0 if it could not read the id, and may hang up. Decoders refuse
 // unknown fields, trailing data and frames over the maximum, so a peer
 // speaking another version fails loudly instead of being half understood.
 //

@@ -494,6 +494,9 @@ func TestServerBadInput(t *testing.T) {
 			if resp.Error.Code != tt.wantCode || !strings.Contains(resp.Error.Message, tt.wantMsg) {
 				t.Errorf("got error %d %q, want %d containing %q", resp.Error.Code, resp.Error.Message, tt.wantCode, tt.wantMsg)
 			}
+			if !resp.Refused {
+				t.Error("response not marked refused")
+			}
 		})
 	}
 	// The server still serves well-formed calls.
@@ -546,6 +549,41 @@ func TestFrames(t *testing.T) {
 				if !errors.Is(err, want) {
 					t.Errorf("got %v, want %v", err, want)
 				}
+			}
+		})
+	}
+}
+
+func TestClusterMismatchRefused(t *testing.T) {
+	t.Parallel()
+	addr := startServer(t, ServerOptions{Handler: newTestHandler(), Cluster: "ours"})
+	ctx := testContext(t, 10*time.Second)
+	tests := []struct {
+		name    string
+		cluster string
+		refused bool
+	}{
+		{"same cluster", "ours", false},
+		{"other cluster", "theirs", true},
+		{"no cluster", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewClient(ClientOptions{Cluster: tt.cluster})
+			defer c.Close()
+			var got echoResp
+			err := c.Call(ctx, addr, "Echo", echoReq{Text: "x"}, &got)
+			var re *RefusedError
+			var we *Error
+			switch {
+			case !tt.refused && err != nil:
+				t.Fatalf("got %v, want success", err)
+			case tt.refused && !errors.As(err, &re):
+				t.Fatalf("got %v, want a RefusedError", err)
+			case tt.refused && errors.As(err, &we):
+				t.Fatalf("refusal %v also matches *Error", err)
+			case tt.refused && (re.Code != codeInconsistentCluster || re.Message != "Expected cluster ID ours, but got cluster ID "+tt.cluster):
+				t.Errorf("got refusal %d %q", re.Code, re.Message)
 			}
 		})
 	}

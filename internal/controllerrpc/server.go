@@ -16,9 +16,10 @@ import (
 
 // Error codes the server itself answers with (Kafka's numbering).
 const (
-	codeUnknownServerError int16 = -1
-	codeInvalidRequest     int16 = 42
-	codeUnsupportedVersion int16 = 35
+	codeUnknownServerError  int16 = -1
+	codeInvalidRequest      int16 = 42
+	codeUnsupportedVersion  int16 = 35
+	codeInconsistentCluster int16 = 104
 )
 
 // Handler runs one method. body is the request's body (nil when absent).
@@ -44,6 +45,9 @@ type ServerOptions struct {
 	IdleTimeout time.Duration
 	// MaxTimeout caps a request's timeoutMs, and replaces 0; 0 means 60 s.
 	MaxTimeout time.Duration
+	// Cluster, if set, is the only cluster id the server answers; other
+	// requests get INCONSISTENT_CLUSTER_ID.
+	Cluster string
 }
 
 // Server answers requests on the connections of a listener.
@@ -167,21 +171,25 @@ func (s *Server) serveConn(conn net.Conn) {
 			if errors.As(err, &tooLarge) {
 				// Say why before hanging up; the rest of the stream is
 				// unreadable.
-				s.write(conn, Response{Error: &Error{Code: codeInvalidRequest, Message: err.Error()}})
+				s.write(conn, Response{Refused: true, Error: &Error{Code: codeInvalidRequest, Message: err.Error()}})
 			}
 			return
 		}
 		req, err := DecodeRequest(payload)
 		if err != nil {
 			s.logger.Debug("undecodable controller rpc request", "remote", remote, "err", err)
-			s.write(conn, Response{Error: &Error{Code: codeInvalidRequest, Message: err.Error()}})
+			s.write(conn, Response{Refused: true, Error: &Error{Code: codeInvalidRequest, Message: err.Error()}})
 			return
 		}
 		var resp Response
-		if req.Version != Version {
-			resp = Response{ID: req.ID, Error: &Error{Code: codeUnsupportedVersion,
+		switch {
+		case req.Version != Version:
+			resp = Response{ID: req.ID, Refused: true, Error: &Error{Code: codeUnsupportedVersion,
 				Message: fmt.Sprintf("controller rpc version %d is not supported; this node speaks %d", req.Version, Version)}}
-		} else {
+		case s.opts.Cluster != "" && req.Cluster != s.opts.Cluster:
+			resp = Response{ID: req.ID, Refused: true, Error: &Error{Code: codeInconsistentCluster,
+				Message: fmt.Sprintf("Expected cluster ID %s, but got cluster ID %s", s.opts.Cluster, req.Cluster)}}
+		default:
 			resp = s.call(req)
 		}
 		if !s.write(conn, resp) {

@@ -43,8 +43,11 @@ func (e *Error) Error() string {
 
 // Request is one call.
 type Request struct {
-	Version   int             `json:"v"`
-	ID        uint64          `json:"id"`
+	Version int    `json:"v"`
+	ID      uint64 `json:"id"`
+	// Cluster is the caller's cluster id; a server configured with
+	// another one refuses the request.
+	Cluster   string          `json:"cluster,omitempty"`
 	Method    string          `json:"method"`
 	TimeoutMs int64           `json:"timeoutMs"`
 	Body      json.RawMessage `json:"body,omitempty"`
@@ -52,9 +55,25 @@ type Request struct {
 
 // Response answers the Request with the same ID.
 type Response struct {
-	ID    uint64          `json:"id"`
-	Error *Error          `json:"error,omitempty"`
-	Body  json.RawMessage `json:"body,omitempty"`
+	ID    uint64 `json:"id"`
+	Error *Error `json:"error,omitempty"`
+	// Refused says the server did not run the method at all: it could not
+	// read the request, or the request's version or cluster is not its.
+	Refused bool            `json:"refused,omitempty"`
+	Body    json.RawMessage `json:"body,omitempty"`
+}
+
+// RefusedError is returned by Client.Call when the server refused a
+// request without running it (Response.Refused). Unlike *Error, it says
+// nothing about the method's outcome, only that this server is the wrong
+// one to ask.
+type RefusedError struct {
+	Code    int16
+	Message string
+}
+
+func (e *RefusedError) Error() string {
+	return "request refused (" + strconv.Itoa(int(e.Code)) + "): " + e.Message
 }
 
 // FrameTooLargeError reports a frame length over the receiver's maximum.

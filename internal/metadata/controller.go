@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -40,6 +41,13 @@ type ControllerConfig struct {
 	// is in effect for topic, resolved over topic, broker, cluster and
 	// static configs by the caller. Nil means false, Kafka's default.
 	UncleanLeaderElection func(img *Image, topic string) bool
+	// BrokerSessionTimeout (broker.session.timeout.ms, 9 s in Kafka) is
+	// how long the active controller keeps an unfenced broker's session
+	// without a heartbeat before fencing it (session.go). Zero disables
+	// session expiry: brokers are then fenced only when they ask or are
+	// told to, and an unfenced registration counts as live for
+	// DUPLICATE_BROKER_REGISTRATION.
+	BrokerSessionTimeout time.Duration
 	// Rand drives replica placement; nil seeds one from crypto/rand.
 	Rand Rand
 	// IDSource supplies the random bytes of new topic ids; nil is
@@ -47,14 +55,18 @@ type ControllerConfig struct {
 	IDSource io.Reader
 }
 
-// Controller validates and performs changes of cluster metadata. It works
-// only on the active controller (the raft leader, after activation); on
-// other nodes every operation fails with NOT_CONTROLLER.
+// Controller validates and performs changes of cluster metadata. Its
+// operations may be called on any node: they run on the active controller
+// (the raft leader, after activation), here or forwarded to it over the
+// controller RPC, retrying on a controller change until the context ends
+// (forward.go). A node that cannot reach an active controller in time
+// answers NOT_CONTROLLER or REQUEST_TIMED_OUT.
 //
-// Operations are serialized: each one reads the current image, decides,
-// proposes its records as one atomic entry and waits until the entry is
-// applied, all while holding the controller's turn. Errors for individual
-// items are *Error values with Kafka's codes and messages.
+// On the active controller operations are serialized: each one reads the
+// current image, decides, proposes its records as one atomic entry and
+// waits until the entry is applied, all while holding the controller's
+// turn. Errors for individual items are *Error values with Kafka's codes
+// and messages, the same whether the operation ran here or was forwarded.
 type Controller struct {
 	n   *Node
 	cfg ControllerConfig
@@ -63,6 +75,9 @@ type Controller struct {
 	turn chan struct{}
 	rnd  Rand
 	ids  io.Reader
+	// sess holds the broker sessions while this node is the active
+	// controller (session.go).
+	sess sessions
 }
 
 func newController(n *Node, cfg ControllerConfig) *Controller {
@@ -164,6 +179,30 @@ type TopicResult struct {
 // exist afterwards or, on a failure to commit, all get that failure.
 // Results are in request order.
 func (c *Controller) CreateTopics(ctx context.Context, specs []TopicSpec, validateOnly bool) []TopicResult {
+	results, err := mCreateTopics.call(ctx, c, createTopicsRequest{Specs: specs, ValidateOnly: validateOnly})
+	if len(results) != len(specs) {
+		results = make([]TopicResult, len(specs))
+		for i, s := range specs {
+			results[i] = TopicResult{Name: s.Name, Err: resultsError(err, len(results), len(specs))}
+		}
+	}
+	return results
+}
+
+// resultsError is the error of every item when an operation returned no
+// usable per-item results.
+func resultsError(err error, got, want int) error {
+	if err != nil {
+		return err
+	}
+	return newError(kerr.UnknownServerError, "the controller returned %d results for %d items", got, want)
+}
+
+// createTopics is CreateTopics on the active controller. The returned
+// error is the request-level failure (not the controller, or the entry
+// not committed), also set on the results it concerns.
+func (c *Controller) createTopics(ctx context.Context, req createTopicsRequest) ([]TopicResult, error) {
+	specs, validateOnly := req.Specs, req.ValidateOnly
 	results := make([]TopicResult, len(specs))
 	for i, s := range specs {
 		results[i].Name = s.Name
@@ -173,7 +212,7 @@ func (c *Controller) CreateTopics(ctx context.Context, specs []TopicSpec, valida
 		for i := range results {
 			results[i].Err = err
 		}
-		return results
+		return results, err
 	}
 	defer c.end()
 
@@ -225,14 +264,14 @@ func (c *Controller) CreateTopics(ctx context.Context, specs []TopicSpec, valida
 		if err != nil {
 			r.Err = err
 			if errors.Is(err, kerr.PolicyViolation) {
-				return failAll(results, err)
+				return failAll(results, err), nil
 			}
 			continue
 		}
 		var id TopicID
 		for {
 			if id, err = NewUUID(c.ids); err != nil {
-				return failAll(results, newError(kerr.UnknownServerError, "%v", err))
+				return failAll(results, newError(kerr.UnknownServerError, "%v", err)), nil
 			}
 			if img.TopicsByID[id] == nil {
 				break
@@ -252,7 +291,7 @@ func (c *Controller) CreateTopics(ctx context.Context, specs []TopicSpec, valida
 			})
 		}
 		if len(records) > maxRecordsPerOp {
-			return failAll(results, tooLarge())
+			return failAll(results, tooLarge()), nil
 		}
 		r.ID = id
 		r.NumPartitions = int32(len(parts))
@@ -267,14 +306,15 @@ func (c *Controller) CreateTopics(ctx context.Context, specs []TopicSpec, valida
 		for _, i := range ok {
 			results[i].ID = TopicID{}
 		}
-		return results
+		return results, nil
 	}
 	if _, err := c.propose(ctx, records); err != nil {
 		for _, i := range ok {
 			results[i] = TopicResult{Name: results[i].Name, Err: err}
 		}
+		return results, err
 	}
-	return results
+	return results, nil
 }
 
 func failAll(results []TopicResult, err error) []TopicResult {
@@ -416,6 +456,19 @@ type DeleteTopicResult struct {
 // entry. Results are in request order. Whether deletion is enabled at all
 // (delete.topic.enable) is the caller's check.
 func (c *Controller) DeleteTopics(ctx context.Context, refs []TopicRef) []DeleteTopicResult {
+	results, err := mDeleteTopics.call(ctx, c, refs)
+	if len(results) != len(refs) {
+		results = make([]DeleteTopicResult, len(refs))
+		for i, r := range refs {
+			results[i] = DeleteTopicResult{Name: r.Name, ID: r.ID, Err: resultsError(err, len(results), len(refs))}
+		}
+	}
+	return results
+}
+
+// deleteTopics is DeleteTopics on the active controller; the error is the
+// request-level failure, as for createTopics.
+func (c *Controller) deleteTopics(ctx context.Context, refs []TopicRef) ([]DeleteTopicResult, error) {
 	results := make([]DeleteTopicResult, len(refs))
 	for i, r := range refs {
 		results[i] = DeleteTopicResult{Name: r.Name, ID: r.ID}
@@ -425,7 +478,7 @@ func (c *Controller) DeleteTopics(ctx context.Context, refs []TopicRef) []Delete
 		for i := range results {
 			results[i].Err = err
 		}
-		return results
+		return results, err
 	}
 	defer c.end()
 
@@ -485,14 +538,24 @@ func (c *Controller) DeleteTopics(ctx context.Context, refs []TopicRef) []Delete
 		for _, i := range deleted {
 			results[i].Err = err
 		}
+		return results, err
 	}
-	return results
+	return results, nil
 }
 
 // CreatePartitions grows topic to newCount partitions, placing the new ones
 // or using assignment (one replica list per new partition), with the checks
 // and messages of KRaft's ReplicationControlManager.createPartitions.
 func (c *Controller) CreatePartitions(ctx context.Context, topic string, newCount int32, assignment [][]int32, validateOnly bool) error {
+	_, err := mCreatePartitions.call(ctx, c, createPartitionsRequest{Topic: topic, NewCount: newCount, Assignment: assignment, ValidateOnly: validateOnly})
+	return err
+}
+
+func (c *Controller) createPartitions(ctx context.Context, req createPartitionsRequest) (struct{}, error) {
+	return struct{}{}, c.createPartitionsLocal(ctx, req.Topic, req.NewCount, req.Assignment, req.ValidateOnly)
+}
+
+func (c *Controller) createPartitionsLocal(ctx context.Context, topic string, newCount int32, assignment [][]int32, validateOnly bool) error {
 	img, err := c.begin(ctx)
 	if err != nil {
 		return err
@@ -553,6 +616,19 @@ func (c *Controller) CreatePartitions(ctx context.Context, topic string, newCoun
 // (AllocateProducerIds, KIP-730). brokerEpoch must be the broker's current
 // registration epoch, or -1 to skip that check.
 func (c *Controller) AllocateProducerIDs(ctx context.Context, brokerID int32, brokerEpoch int64) (first int64, count int32, err error) {
+	b, err := mAllocateProducerIDs.call(ctx, c, brokerEpochRequest{BrokerID: brokerID, BrokerEpoch: brokerEpoch})
+	if err != nil {
+		return 0, 0, err
+	}
+	return b.First, b.Count, nil
+}
+
+func (c *Controller) allocateProducerIDs(ctx context.Context, req brokerEpochRequest) (producerIDBlock, error) {
+	first, count, err := c.allocateProducerIDsLocal(ctx, req.BrokerID, req.BrokerEpoch)
+	return producerIDBlock{First: first, Count: count}, err
+}
+
+func (c *Controller) allocateProducerIDsLocal(ctx context.Context, brokerID int32, brokerEpoch int64) (first int64, count int32, err error) {
 	img, err := c.begin(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -577,6 +653,18 @@ func (c *Controller) AllocateProducerIDs(ctx context.Context, brokerID int32, br
 
 // UpdateFeatures sets finalized feature levels; level 0 removes a feature.
 func (c *Controller) UpdateFeatures(ctx context.Context, levels map[string]int16) error {
+	if levels == nil {
+		levels = map[string]int16{}
+	}
+	_, err := mUpdateFeatures.call(ctx, c, levels)
+	return err
+}
+
+func (c *Controller) updateFeatures(ctx context.Context, levels map[string]int16) (struct{}, error) {
+	return struct{}{}, c.updateFeaturesLocal(ctx, levels)
+}
+
+func (c *Controller) updateFeaturesLocal(ctx context.Context, levels map[string]int16) error {
 	if _, err := c.begin(ctx); err != nil {
 		return err
 	}

@@ -51,6 +51,15 @@ type ConfigOp struct {
 // Only changed keys are written, except for broker resources, which always
 // get a record so that brokers reload them (KAFKA-14136).
 func (c *Controller) IncrementalAlterConfigs(ctx context.Context, res ConfigResource, ops []ConfigOp, validateOnly bool) error {
+	_, err := mIncrementalAlterConfigs.call(ctx, c, incrementalAlterConfigsRequest{Resource: res, Ops: ops, ValidateOnly: validateOnly})
+	return err
+}
+
+func (c *Controller) incrementalAlterConfigs(ctx context.Context, req incrementalAlterConfigsRequest) (struct{}, error) {
+	return struct{}{}, c.incrementalAlterConfigsLocal(ctx, req.Resource, req.Ops, req.ValidateOnly)
+}
+
+func (c *Controller) incrementalAlterConfigsLocal(ctx context.Context, res ConfigResource, ops []ConfigOp, validateOnly bool) error {
 	img, err := c.begin(ctx)
 	if err != nil {
 		return err
@@ -118,6 +127,15 @@ func (c *Controller) IncrementalAlterConfigs(ctx context.Context, res ConfigReso
 // AlterConfigs replaces all dynamic configs of one resource (the legacy
 // AlterConfigs API): keys not in configs are deleted.
 func (c *Controller) AlterConfigs(ctx context.Context, res ConfigResource, configs map[string]string, validateOnly bool) error {
+	_, err := mAlterConfigs.call(ctx, c, alterConfigsRequest{Resource: res, Configs: configs, ValidateOnly: validateOnly})
+	return err
+}
+
+func (c *Controller) alterConfigs(ctx context.Context, req alterConfigsRequest) (struct{}, error) {
+	return struct{}{}, c.alterConfigsLocal(ctx, req.Resource, req.Configs, req.ValidateOnly)
+}
+
+func (c *Controller) alterConfigsLocal(ctx context.Context, res ConfigResource, configs map[string]string, validateOnly bool) error {
 	img, err := c.begin(ctx)
 	if err != nil {
 		return err
@@ -267,13 +285,27 @@ var (
 // Kafka, an IP entity must be a literal address: the controller resolves no
 // host names, so that its decisions do not depend on DNS.
 func (c *Controller) AlterClientQuotas(ctx context.Context, alts []QuotaAlteration, validateOnly bool) []error {
-	errs := make([]error, len(alts))
+	errs, err := mAlterClientQuotas.call(ctx, c, alterClientQuotasRequest{Alterations: alts, ValidateOnly: validateOnly})
+	if len(errs) != len(alts) {
+		errs = make(errorList, len(alts))
+		for i := range errs {
+			errs[i] = resultsError(err, len(errs), len(alts))
+		}
+	}
+	return errs
+}
+
+// alterClientQuotas is AlterClientQuotas on the active controller; the
+// error is the request-level failure, as for createTopics.
+func (c *Controller) alterClientQuotas(ctx context.Context, req alterClientQuotasRequest) (errorList, error) {
+	alts, validateOnly := req.Alterations, req.ValidateOnly
+	errs := make(errorList, len(alts))
 	img, err := c.begin(ctx)
 	if err != nil {
 		for i := range errs {
 			errs[i] = err
 		}
-		return errs
+		return errs, err
 	}
 	defer c.end()
 	seen := map[QuotaEntity]bool{}
@@ -294,14 +326,15 @@ func (c *Controller) AlterClientQuotas(ctx context.Context, alts []QuotaAlterati
 		ok = append(ok, i)
 	}
 	if validateOnly {
-		return errs
+		return errs, nil
 	}
 	if _, err := c.propose(ctx, records); err != nil {
 		for _, i := range ok {
 			errs[i] = err
 		}
+		return errs, err
 	}
-	return errs
+	return errs, nil
 }
 
 func quotaRecords(img *Image, a QuotaAlteration) ([]Record, error) {

@@ -159,10 +159,17 @@ type BrokerRegistration struct {
 
 // RegisterBroker registers a broker incarnation, fenced, and returns its
 // broker epoch. As in KRaft, a different incarnation may not replace a
-// registration that is still live; the image keeps no heartbeat times, so
-// "live" here means unfenced. A live registration re-registering with the
-// same incarnation is first taken out of every ISR and leadership.
+// registration that is still live, meaning unfenced with a heartbeat
+// session that has not expired (session.go; without a session timeout,
+// unfenced alone); it gets DUPLICATE_BROKER_REGISTRATION and should retry
+// until the old session expires. A live registration that is replaced
+// (the same incarnation again, or another one after its session expired)
+// is first taken out of every ISR and leadership.
 func (c *Controller) RegisterBroker(ctx context.Context, reg BrokerRegistration) (epoch int64, err error) {
+	return mRegisterBroker.call(ctx, c, reg)
+}
+
+func (c *Controller) registerBroker(ctx context.Context, reg BrokerRegistration) (epoch int64, err error) {
 	img, err := c.begin(ctx)
 	if err != nil {
 		return 0, err
@@ -176,7 +183,7 @@ func (c *Controller) RegisterBroker(ctx context.Context, reg BrokerRegistration)
 	}
 	var records []Record
 	if old := img.Brokers[reg.ID]; old != nil && !old.Fenced {
-		if old.IncarnationID != reg.IncarnationID {
+		if old.IncarnationID != reg.IncarnationID && c.sessionLive(img, old) {
 			return 0, newError(kerr.DuplicateBrokerRegistration, "Another broker is registered with that broker id.")
 		}
 		records = c.removeBroker(newOverlay(img), reg.ID)
@@ -188,6 +195,7 @@ func (c *Controller) RegisterBroker(ctx context.Context, reg BrokerRegistration)
 	if err != nil {
 		return 0, err
 	}
+	c.startSession(reg.ID, int64(res.Index))
 	return int64(res.Index), nil
 }
 
@@ -209,56 +217,88 @@ func registeredBroker(img *Image, id int32, epoch int64) (*Broker, error) {
 // brokerEpoch -1 fences whatever incarnation is registered. Fencing a
 // fenced broker does nothing.
 func (c *Controller) FenceBroker(ctx context.Context, brokerID int32, brokerEpoch int64) error {
+	_, err := mFenceBroker.call(ctx, c, brokerEpochRequest{BrokerID: brokerID, BrokerEpoch: brokerEpoch})
+	return err
+}
+
+func (c *Controller) fenceBroker(ctx context.Context, req brokerEpochRequest) (struct{}, error) {
 	img, err := c.begin(ctx)
 	if err != nil {
-		return err
+		return struct{}{}, err
 	}
 	defer c.end()
+	return struct{}{}, c.fenceLocked(ctx, img, req.BrokerID, req.BrokerEpoch)
+}
+
+// fenceLocked fences a broker; the caller holds the turn. The broker's
+// session ends with it.
+func (c *Controller) fenceLocked(ctx context.Context, img *Image, brokerID int32, brokerEpoch int64) error {
 	b, err := registeredBroker(img, brokerID, brokerEpoch)
 	if err != nil || b.Fenced {
 		return err
 	}
 	records := c.removeBroker(newOverlay(img), brokerID)
 	records = append(records, FenceBrokerRecord{BrokerID: brokerID, BrokerEpoch: b.Epoch})
-	_, err = c.propose(ctx, records)
-	return err
+	if _, err := c.propose(ctx, records); err != nil {
+		return err
+	}
+	c.endSession(brokerID)
+	return nil
 }
 
 // UnfenceBroker unfences a broker that has caught up, and elects leaders for
 // leaderless partitions it can now lead. Unfencing an unfenced broker does
 // nothing.
 func (c *Controller) UnfenceBroker(ctx context.Context, brokerID int32, brokerEpoch int64) error {
+	_, err := mUnfenceBroker.call(ctx, c, brokerEpochRequest{BrokerID: brokerID, BrokerEpoch: brokerEpoch})
+	return err
+}
+
+func (c *Controller) unfenceBroker(ctx context.Context, req brokerEpochRequest) (struct{}, error) {
 	img, err := c.begin(ctx)
 	if err != nil {
-		return err
+		return struct{}{}, err
 	}
 	defer c.end()
-	b, err := registeredBroker(img, brokerID, brokerEpoch)
+	b, err := registeredBroker(img, req.BrokerID, req.BrokerEpoch)
 	if err != nil || !b.Fenced {
-		return err
+		return struct{}{}, err
 	}
-	records := []Record{UnfenceBrokerRecord{BrokerID: brokerID, BrokerEpoch: b.Epoch}}
-	records = append(records, c.electLeaderless(newOverlay(img), brokerID)...)
-	_, err = c.propose(ctx, records)
-	return err
+	records := []Record{UnfenceBrokerRecord{BrokerID: req.BrokerID, BrokerEpoch: b.Epoch}}
+	records = append(records, c.electLeaderless(newOverlay(img), req.BrokerID)...)
+	if _, err := c.propose(ctx, records); err != nil {
+		return struct{}{}, err
+	}
+	// An unfenced broker's session starts now, if its heartbeat has not
+	// started it already.
+	c.touchSession(req.BrokerID, b.Epoch)
+	return struct{}{}, nil
 }
 
 // UnregisterBroker removes a broker's registration after taking it out of
 // every ISR and leadership.
 func (c *Controller) UnregisterBroker(ctx context.Context, brokerID int32) error {
+	_, err := mUnregisterBroker.call(ctx, c, brokerEpochRequest{BrokerID: brokerID, BrokerEpoch: -1})
+	return err
+}
+
+func (c *Controller) unregisterBroker(ctx context.Context, req brokerEpochRequest) (struct{}, error) {
 	img, err := c.begin(ctx)
 	if err != nil {
-		return err
+		return struct{}{}, err
 	}
 	defer c.end()
-	b, err := registeredBroker(img, brokerID, -1)
+	b, err := registeredBroker(img, req.BrokerID, req.BrokerEpoch)
 	if err != nil {
-		return err
+		return struct{}{}, err
 	}
-	records := c.removeBroker(newOverlay(img), brokerID)
-	records = append(records, UnregisterBrokerRecord{BrokerID: brokerID, BrokerEpoch: b.Epoch})
-	_, err = c.propose(ctx, records)
-	return err
+	records := c.removeBroker(newOverlay(img), req.BrokerID)
+	records = append(records, UnregisterBrokerRecord{BrokerID: req.BrokerID, BrokerEpoch: b.Epoch})
+	if _, err := c.propose(ctx, records); err != nil {
+		return struct{}{}, err
+	}
+	c.endSession(req.BrokerID)
+	return struct{}{}, nil
 }
 
 // ISRChange is a partition leader's request to set a partition's ISR
@@ -298,6 +338,15 @@ type ISRChangeResult struct {
 // returned error is for the whole request: a stale broker epoch
 // (brokerEpoch -1 skips that check) or a failure to commit.
 func (c *Controller) AlterPartition(ctx context.Context, brokerID int32, brokerEpoch int64, changes []ISRChange) ([]ISRChangeResult, error) {
+	results, err := mAlterPartition.call(ctx, c, alterPartitionRequest{BrokerID: brokerID, BrokerEpoch: brokerEpoch, Changes: changes})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+func (c *Controller) alterPartition(ctx context.Context, req alterPartitionRequest) ([]ISRChangeResult, error) {
+	brokerID, brokerEpoch, changes := req.BrokerID, req.BrokerEpoch, req.Changes
 	img, err := c.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -397,6 +446,15 @@ type ElectionResult struct {
 // as Kafka does, partitions that need no election are left out of the
 // results. The returned error is for the whole request.
 func (c *Controller) ElectLeaders(ctx context.Context, typ ElectionType, targets []TopicPartitions) ([]ElectionResult, error) {
+	results, err := mElectLeaders.call(ctx, c, electLeadersRequest{Type: typ, Targets: targets})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+func (c *Controller) electLeaders(ctx context.Context, req electLeadersRequest) ([]ElectionResult, error) {
+	typ, targets := req.Type, req.Targets
 	if typ != PreferredElection && typ != UncleanElection {
 		return nil, newError(kerr.InvalidRequest, "Unknown election type %d", typ)
 	}

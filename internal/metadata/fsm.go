@@ -25,6 +25,7 @@ type fsm struct {
 
 	cur      atomic.Pointer[Image]
 	lastTerm atomic.Uint64 // raft term of the last applied entry
+	restores atomic.Uint64 // snapshots restored, for tests and stats
 
 	mu      sync.Mutex
 	subs    []subscriber
@@ -126,7 +127,7 @@ func (f *fsm) subscribe(fn func(prev, next *Image)) (*Image, func()) {
 // pointer is the whole snapshot; Persist encodes it on raft's snapshot
 // goroutine while applies continue.
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
-	return imageSnapshot{img: f.cur.Load()}, nil
+	return imageSnapshot{img: f.cur.Load(), term: f.lastTerm.Load()}, nil
 }
 
 // Restore replaces the whole image with a snapshot's.
@@ -136,19 +137,27 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err != nil {
 		return fmt.Errorf("read metadata snapshot: %w", err)
 	}
-	next, err := DecodeImage(b)
+	next, term, err := decodeSnapshot(b)
 	if err != nil {
 		return fmt.Errorf("restore metadata snapshot: %w", err)
 	}
-	f.swap(f.cur.Load(), next, 0)
-	f.logger.Info("metadata restored from snapshot", "index", next.Index, "topics", len(next.Topics), "brokers", len(next.Brokers))
+	f.swap(f.cur.Load(), next, term)
+	f.restores.Add(1)
+	f.logger.Info("metadata restored from snapshot", "index", next.Index, "term", term, "topics", len(next.Topics), "brokers", len(next.Brokers))
 	return nil
 }
 
-type imageSnapshot struct{ img *Image }
+// imageSnapshot is an image and the raft term of the entry it was last
+// changed by. The term is kept so that a node restored from the snapshot
+// knows whether it has applied an entry of the current leader's term
+// (WaitReady), even when no entry follows the snapshot.
+type imageSnapshot struct {
+	img  *Image
+	term uint64
+}
 
 func (s imageSnapshot) Persist(sink raft.SnapshotSink) error {
-	b, err := EncodeImage(s.img)
+	b, err := encodeSnapshot(s.img, s.term)
 	if err == nil {
 		_, err = sink.Write(b)
 	}

@@ -2,12 +2,15 @@ package metadata
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +21,8 @@ import (
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"go.etcd.io/bbolt"
+
+	"github.com/kafkakit/kafkakit/internal/controllerrpc"
 )
 
 // LogDirName is the directory under Config.Dir that holds everything of the
@@ -35,18 +40,30 @@ type Config struct {
 	// ClusterID is the cluster's id. The first controller writes it into the
 	// log; a node whose log holds another id fails WaitReady.
 	ClusterID string
-	// Voters maps the id of every controller to its raft address
-	// (host:port). Empty, or holding only NodeID, runs a single-node
-	// quorum. It is used once, to bootstrap a fresh directory; afterwards
-	// the membership recorded in the log wins.
+	// Voters maps the id of every controller to its CONTROLLER listener
+	// address (host:port), as controller.quorum.voters lists them. Empty,
+	// or holding only NodeID, runs a single-node quorum. A node among the
+	// voters bootstraps a fresh directory with exactly this set (every
+	// voter writes the same configuration, so no format step is needed);
+	// afterwards the membership recorded in the log wins. A node not among
+	// them is an observer (process.roles=broker): it follows the log
+	// without voting and reaches the controller through these addresses.
 	Voters map[int32]string
-	// BindAddr is the address the raft transport listens on when Listener
+	// BindAddr is the address the CONTROLLER listener binds when Listener
 	// is nil. A single-node quorum with neither uses an in-memory
-	// transport and opens no port.
+	// transport and opens no port; an observer needs one of them (a
+	// broker-only node may bind port 0 on its first listener's host).
 	BindAddr string
-	// Listener, if set, is the raft transport's listener; the node owns and
-	// closes it. Tests pass a 127.0.0.1:0 listener to avoid port races.
+	// Listener, if set, is the CONTROLLER listener; the node owns and
+	// closes it. Raft and the controller RPC share it (see package
+	// controllerrpc). Tests pass a 127.0.0.1:0 listener to avoid port
+	// races.
 	Listener net.Listener
+	// AdvertisedHost is the host an observer tells the controller to reach
+	// its raft transport at, with the listener's bound port; empty uses
+	// the listener's own address. Voters are reached at their Voters
+	// address.
+	AdvertisedHost string
 	// Logger receives the node's and raft's logs; nil discards them.
 	Logger *slog.Logger
 
@@ -75,27 +92,46 @@ type Config struct {
 // leader.
 //
 // Goroutines: raft's own, one that turns raft observations into readiness
-// wake-ups, and one that activates the controller after each election.
-// Close stops them all.
+// wake-ups, one that activates the controller after each election, the
+// CONTROLLER listener's router and RPC server (TCP only), the broker
+// session checker (voters), the join loop (observers) and any broker
+// lifecycles started on the node. Close stops them all.
 type Node struct {
 	cfg    Config
 	logger *slog.Logger
 
-	raft   *raft.Raft
-	fsm    *fsm
-	store  *raftboltdb.BoltStore
-	trans  raft.Transport
-	ctrl   *Controller
-	obs    *raft.Observer
-	obsCh  chan raft.Observation
-	stop   chan struct{}
+	raft  *raft.Raft
+	fsm   *fsm
+	store *raftboltdb.BoltStore
+	trans raft.Transport
+	ctrl  *Controller
+	// self is this node's raft server id and addr its advertised raft
+	// address; voter is false for an observer.
+	self  raft.ServerID
+	addr  raft.ServerAddress
+	voter bool
+	// mux, rpcServer and rpc exist when the node runs on a TCP listener:
+	// the listener's router, the controller RPC server on it, and the
+	// client this node forwards controller calls with.
+	mux       *controllerrpc.Mux
+	rpcServer *controllerrpc.Server
+	rpc       *controllerrpc.Client
+	obs       *raft.Observer
+	obsCh     chan raft.Observation
+	stop      chan struct{}
+	// ctx is cancelled when stop closes; the node's own goroutines derive
+	// their calls' contexts from it.
+	ctx    context.Context
+	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closed sync.Once
 
 	changed signal
 	// activeTerm is the raft term in which this node, as leader, applied
 	// its activation entry; the controller serves only in that term.
-	activeTerm atomic.Uint64
+	// activeSince is when (Unix nanoseconds).
+	activeTerm  atomic.Uint64
+	activeSince atomic.Int64
 	// refusedTerm is the raft term in which this node, as leader, found
 	// that the log belongs to another cluster and refused to serve.
 	refusedTerm atomic.Uint64
@@ -170,19 +206,26 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.ClusterID == "" {
 		return nil, errors.New("open metadata: no cluster id")
 	}
-	if len(cfg.Voters) > 0 && cfg.Voters[cfg.NodeID] == "" {
-		return nil, fmt.Errorf("open metadata: node %d is not among the voters", cfg.NodeID)
+	voter := len(cfg.Voters) == 0 || cfg.Voters[cfg.NodeID] != ""
+	if !voter && cfg.Listener == nil && cfg.BindAddr == "" {
+		return nil, fmt.Errorf("open metadata: node %d is not among the voters and has no listener to follow the metadata log on", cfg.NodeID)
+	}
+	for id, a := range cfg.Voters {
+		if id < 0 || a == "" {
+			return nil, fmt.Errorf("open metadata: invalid voter %d@%s", id, a)
+		}
 	}
 	dir := filepath.Join(cfg.Dir, LogDirName)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open metadata: %w", err)
 	}
 
-	n := &Node{cfg: cfg, logger: cfg.Logger.With("node", cfg.NodeID), stop: make(chan struct{})}
+	n := &Node{cfg: cfg, logger: cfg.Logger.With("node", cfg.NodeID), stop: make(chan struct{}), voter: voter}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
 	ok := false
 	defer func() {
 		if !ok {
-			if n.trans == nil && cfg.Listener != nil {
+			if n.mux == nil && cfg.Listener != nil {
 				cfg.Listener.Close()
 			}
 			n.closeResources()
@@ -210,13 +253,14 @@ func Open(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("open metadata snapshots: %w", err)
 	}
 
-	self := raft.ServerID(strconv.Itoa(int(cfg.NodeID)))
-	addr := raft.ServerAddress(cfg.Voters[cfg.NodeID])
+	n.self = raft.ServerID(strconv.Itoa(int(cfg.NodeID)))
+	n.addr = raft.ServerAddress(cfg.Voters[cfg.NodeID])
+	var rpcLn net.Listener
 	if single && cfg.Listener == nil && cfg.BindAddr == "" {
-		if addr == "" {
-			addr = raft.ServerAddress("metadata-node-" + string(self))
+		if n.addr == "" {
+			n.addr = raft.ServerAddress("metadata-node-" + string(n.self))
 		}
-		_, n.trans = raft.NewInmemTransport(addr)
+		_, n.trans = raft.NewInmemTransport(n.addr)
 	} else {
 		ln := cfg.Listener
 		if ln == nil {
@@ -224,19 +268,34 @@ func Open(cfg Config) (*Node, error) {
 				return nil, fmt.Errorf("open metadata transport: %w", err)
 			}
 		}
-		if addr == "" {
-			addr = raft.ServerAddress(ln.Addr().String())
+		n.mux = controllerrpc.NewMux(ln, n.logger.With("component", "controller-listener"), 0)
+		raftLn, err := n.mux.Listen(controllerrpc.MarkerRaft)
+		if err != nil {
+			return nil, fmt.Errorf("open metadata transport: %w", err)
+		}
+		if rpcLn, err = n.mux.Listen(controllerrpc.MarkerRPC); err != nil {
+			return nil, fmt.Errorf("open metadata transport: %w", err)
+		}
+		if n.addr == "" {
+			n.addr = raft.ServerAddress(advertisedAddr(ln.Addr(), cfg.AdvertisedHost))
 		}
 		n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
-			Stream:  &tcpStreamLayer{ln: ln, advertise: addr},
+			Stream:  &muxStreamLayer{ln: raftLn, advertise: n.addr, clusterID: cfg.ClusterID, logger: n.logger},
 			MaxPool: 3,
-			Timeout: 2 * time.Second,
-			Logger:  hlog.Named("transport"),
+			// One RPC in flight: no pipelined replication. The metadata
+			// log is small and gains nothing from it, and raft 1.8's
+			// pipeline can deadlock when a follower rejects an append,
+			// stopping replication to it and hanging Shutdown.
+			MaxRPCsInFlight: 1,
+			Timeout:         2 * time.Second,
+			Logger:          hlog.Named("transport"),
 		})
+		n.rpc = controllerrpc.NewClient(controllerrpc.ClientOptions{Cluster: cfg.ClusterID})
+		n.mux.Start()
 	}
 
 	rc := raft.DefaultConfig()
-	rc.LocalID = self
+	rc.LocalID = n.self
 	rc.Logger = hlog
 	rc.HeartbeatTimeout = cfg.HeartbeatTimeout
 	rc.ElectionTimeout = cfg.ElectionTimeout
@@ -259,36 +318,14 @@ func Open(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open metadata: inspect %s: %w", dir, err)
 	}
-	marker, err := readBootstrapMarker(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open metadata: %w", err)
-	}
-	switch {
-	case marker != "" && marker != cfg.ClusterID:
-		return nil, fmt.Errorf("open metadata: %w", newError(kerr.InconsistentClusterID,
-			"the metadata log in %s belongs to cluster %s, not %s", dir, marker, cfg.ClusterID))
-	case marker != "" && !existing:
-		// Bootstrapping again would silently start an empty cluster.
-		return nil, fmt.Errorf("open metadata: the metadata log in %s was bootstrapped but its log store holds no state; refusing to bootstrap it again", dir)
-	}
-	if !existing {
-		voters := raft.Configuration{}
-		if len(cfg.Voters) == 0 {
-			voters.Servers = []raft.Server{{Suffrage: raft.Voter, ID: self, Address: addr}}
-		}
-		for id, a := range cfg.Voters {
-			voters.Servers = append(voters.Servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(strconv.Itoa(int(id))), Address: raft.ServerAddress(a)})
-		}
-		if err := raft.BootstrapCluster(rc, logs, n.store, snaps, n.trans, voters); err != nil {
-			return nil, fmt.Errorf("open metadata: bootstrap: %w", err)
-		}
-		n.logger.Info("metadata log bootstrapped", "dir", dir, "voters", len(voters.Servers))
-	}
-	if marker == "" {
-		if err := writeBootstrapMarker(dir, cfg.ClusterID); err != nil {
-			return nil, fmt.Errorf("open metadata: %w", err)
+	if voter {
+		if err := n.bootstrapOnce(dir, existing, rc, logs, snaps); err != nil {
+			return nil, err
 		}
 	}
+	// An observer never bootstraps: it starts empty and the active
+	// controller adds it to the quorum as a non-voter, after which raft
+	// sends it a snapshot and the log.
 
 	n.raft, err = newRaft(rc, n.fsm, logs, n.store, snaps, n.trans)
 	if err != nil {
@@ -302,8 +339,91 @@ func Open(cfg Config) (*Node, error) {
 	n.wg.Add(2)
 	go n.watchObservations()
 	go n.activateOnLeadership()
+	if rpcLn != nil {
+		n.rpcServer = controllerrpc.NewServer(controllerrpc.ServerOptions{
+			Handler:   n.ctrl.serveRPC,
+			ErrorCode: errorToWire,
+			Cluster:   cfg.ClusterID,
+			Logger:    n.logger.With("component", "controller-rpc"),
+		})
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := n.rpcServer.Serve(rpcLn); err != nil {
+				n.logger.Error("controller rpc server stopped", "err", err)
+			}
+		}()
+	}
+	if voter && cfg.Controller.BrokerSessionTimeout > 0 {
+		n.wg.Add(1)
+		go n.ctrl.expireSessions(n.stop)
+	}
+	if !voter {
+		n.wg.Add(1)
+		go n.joinAsObserver()
+	}
 	ok = true
 	return n, nil
+}
+
+// bootstrapOnce bootstraps a voter's fresh directory with the configured
+// voter set, sorted by id so that every voter writes byte-identical
+// configurations, and guards against bootstrapping a directory twice.
+func (n *Node) bootstrapOnce(dir string, existing bool, rc *raft.Config, logs raft.LogStore, snaps raft.SnapshotStore) error {
+	cfg := n.cfg
+	marker, err := readBootstrapMarker(dir)
+	if err != nil {
+		return fmt.Errorf("open metadata: %w", err)
+	}
+	switch {
+	case marker != "" && marker != cfg.ClusterID:
+		return fmt.Errorf("open metadata: %w", newError(kerr.InconsistentClusterID,
+			"the metadata log in %s belongs to cluster %s, not %s", dir, marker, cfg.ClusterID))
+	case marker != "" && !existing:
+		// Bootstrapping again would silently start an empty cluster.
+		return fmt.Errorf("open metadata: the metadata log in %s was bootstrapped but its log store holds no state; refusing to bootstrap it again", dir)
+	}
+	if !existing {
+		voters := raft.Configuration{}
+		if len(cfg.Voters) == 0 {
+			voters.Servers = []raft.Server{{Suffrage: raft.Voter, ID: n.self, Address: n.addr}}
+		}
+		for _, id := range sortedVoterIDs(cfg.Voters) {
+			voters.Servers = append(voters.Servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(strconv.Itoa(int(id))), Address: raft.ServerAddress(cfg.Voters[id])})
+		}
+		if err := raft.BootstrapCluster(rc, logs, n.store, snaps, n.trans, voters); err != nil {
+			return fmt.Errorf("open metadata: bootstrap: %w", err)
+		}
+		n.logger.Info("metadata log bootstrapped", "dir", dir, "voters", len(voters.Servers))
+	}
+	if marker == "" {
+		if err := writeBootstrapMarker(dir, cfg.ClusterID); err != nil {
+			return fmt.Errorf("open metadata: %w", err)
+		}
+	}
+	return nil
+}
+
+func sortedVoterIDs(voters map[int32]string) []int32 {
+	ids := make([]int32, 0, len(voters))
+	for id := range voters {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// advertisedAddr is the listener's address with host replacing its host
+// when set.
+func advertisedAddr(a net.Addr, host string) string {
+	if host == "" {
+		return a.String()
+	}
+	_, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // newRaft starts raft, turning a panic while it reads a damaged log into an
@@ -369,6 +489,7 @@ func (n *Node) activate() {
 		res, err := n.propose(ctx, ClusterIDRecord{ClusterID: n.cfg.ClusterID}, NoOpRecord{})
 		cancel()
 		if err == nil {
+			n.activeSince.Store(time.Now().UnixNano())
 			n.activeTerm.Store(res.Term)
 			n.changed.broadcast()
 			n.logger.Info("metadata controller active", "term", res.Term, "index", res.Index)
@@ -399,6 +520,13 @@ func (n *Node) closeResources() error {
 	case <-n.stop:
 	default:
 		close(n.stop)
+		n.cancel()
+	}
+	// No leadership transfer first: raft 1.8's transfer can wait forever
+	// when leadership is lost meanwhile (hashicorp/raft#696), and the
+	// other voters elect a new leader within an election timeout anyway.
+	if n.rpcServer != nil {
+		n.rpcServer.Close()
 	}
 	if n.raft != nil {
 		if err := n.raft.Shutdown().Error(); err != nil {
@@ -409,9 +537,17 @@ func (n *Node) closeResources() error {
 		}
 	}
 	n.wg.Wait()
+	if n.rpc != nil {
+		n.rpc.Close()
+	}
 	if c, ok := n.trans.(interface{ Close() error }); ok {
 		if err := c.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close raft transport: %w", err))
+		}
+	}
+	if n.mux != nil {
+		if err := n.mux.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close controller listener: %w", err))
 		}
 	}
 	if n.store != nil {
@@ -438,9 +574,20 @@ func (n *Node) Subscribe(fn func(prev, next *Image)) (current *Image, cancel fun
 	return n.fsm.subscribe(fn)
 }
 
-// Controller returns the node's controller. Its operations fail with
-// NOT_CONTROLLER unless this node is the active controller.
+// Controller returns the node's controller. Its operations run on the
+// active controller wherever that is: here, or forwarded over the
+// controller RPC (see Controller).
 func (n *Node) Controller() *Controller { return n.ctrl }
+
+// IsVoter reports whether this node votes in the metadata quorum; an
+// observer (a broker-only node) follows the log without voting.
+func (n *Node) IsVoter() bool { return n.voter }
+
+// Addr returns the address other nodes reach this node's raft transport
+// and controller RPC at: its CONTROLLER listener's, for a voter the one
+// in Config.Voters. A node on the in-memory transport returns a name no
+// other node can dial.
+func (n *Node) Addr() string { return string(n.addr) }
 
 // Leader returns the node id of the current raft leader, if one is known.
 func (n *Node) Leader() (int32, bool) {
@@ -566,20 +713,75 @@ func (n *Node) Snapshot() error {
 	return nil
 }
 
-// tcpStreamLayer is raft's TCP stream layer over a listener we own, so the
-// address is known before raft starts and TLS can wrap it later.
-type tcpStreamLayer struct {
+// muxStreamLayer is raft's stream layer on the CONTROLLER listener: it
+// accepts the connections the Mux routes to raft and marks the ones it
+// dials, so raft and the controller RPC share one port. After the marker
+// every raft connection carries the cluster id (2-byte big-endian length,
+// then the id), and a node drops raft connections from another cluster, as
+// KRaft's quorum RPCs refuse a foreign ClusterId: a voter address that now
+// belongs to another cluster's node must not move either cluster's terms.
+type muxStreamLayer struct {
 	ln        net.Listener
 	advertise raft.ServerAddress
+	clusterID string
+	logger    *slog.Logger
 }
 
-func (s *tcpStreamLayer) Accept() (net.Conn, error) { return s.ln.Accept() }
-func (s *tcpStreamLayer) Close() error              { return s.ln.Close() }
-func (s *tcpStreamLayer) Addr() net.Addr            { return streamAddr(s.advertise) }
+func (s *muxStreamLayer) Accept() (net.Conn, error) {
+	c, err := s.ln.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &clusterConn{Conn: c, want: s.clusterID, logger: s.logger}, nil
+}
 
-func (s *tcpStreamLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	d := net.Dialer{Timeout: timeout}
-	return d.Dial("tcp", string(address))
+func (s *muxStreamLayer) Close() error   { return s.ln.Close() }
+func (s *muxStreamLayer) Addr() net.Addr { return streamAddr(s.advertise) }
+
+func (s *muxStreamLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	c, err := controllerrpc.DialMarked(string(address), controllerrpc.MarkerRaft, timeout)
+	if err != nil {
+		return nil, err
+	}
+	hdr := make([]byte, 2+len(s.clusterID))
+	binary.BigEndian.PutUint16(hdr, uint16(len(s.clusterID)))
+	copy(hdr[2:], s.clusterID)
+	c.SetWriteDeadline(time.Now().Add(timeout))
+	if _, err := c.Write(hdr); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("dial %s: %w", address, err)
+	}
+	c.SetWriteDeadline(time.Time{})
+	return c, nil
+}
+
+// clusterConn checks an accepted raft connection's cluster id on its first
+// read, under raft's own read deadline, so that a slow peer never stalls
+// the accept loop.
+type clusterConn struct {
+	net.Conn
+	want    string
+	logger  *slog.Logger
+	checked bool
+}
+
+func (c *clusterConn) Read(p []byte) (int, error) {
+	if !c.checked {
+		var n [2]byte
+		if _, err := io.ReadFull(c.Conn, n[:]); err != nil {
+			return 0, fmt.Errorf("read raft connection header: %w", err)
+		}
+		id := make([]byte, binary.BigEndian.Uint16(n[:]))
+		if _, err := io.ReadFull(c.Conn, id); err != nil {
+			return 0, fmt.Errorf("read raft connection header: %w", err)
+		}
+		if string(id) != c.want {
+			c.logger.Warn("raft connection from another cluster dropped", "remote", c.RemoteAddr().String(), "cluster_id", string(id))
+			return 0, fmt.Errorf("raft connection from cluster %q, not %q", id, c.want)
+		}
+		c.checked = true
+	}
+	return c.Conn.Read(p)
 }
 
 // streamAddr is a net.Addr whose String is the advertised raft address.

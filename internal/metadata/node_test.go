@@ -25,6 +25,9 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// testLoggerFor is testLogger with the test's name on every line.
+func testLoggerFor(t testing.TB) *slog.Logger { return testLogger().With("test", t.Name()) }
+
 func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)

@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"cmp"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,42 @@ import (
 	"strconv"
 )
 
-// snapshotFormat is the first byte of an encoded snapshot.
+// snapshotFormat is the first byte of an encoded image.
 const snapshotFormat byte = 1
+
+// snapshotTermFormat is the first byte of a raft snapshot that carries the
+// term of its last entry: the byte, the term as 8 big-endian bytes, then
+// an encoded image. Snapshots that start with snapshotFormat are a bare
+// image (term unknown, 0).
+const snapshotTermFormat byte = 2
+
+// encodeSnapshot encodes the content of a raft snapshot.
+func encodeSnapshot(img *Image, term uint64) ([]byte, error) {
+	b, err := EncodeImage(img)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 9, 9+len(b))
+	out[0] = snapshotTermFormat
+	binary.BigEndian.PutUint64(out[1:], term)
+	return append(out, b...), nil
+}
+
+// decodeSnapshot decodes what encodeSnapshot wrote, or a bare image.
+func decodeSnapshot(b []byte) (*Image, uint64, error) {
+	if len(b) > 0 && b[0] == snapshotTermFormat {
+		if len(b) < 9 {
+			return nil, 0, errors.New("decode snapshot: truncated term")
+		}
+		img, err := DecodeImage(b[9:])
+		if err != nil {
+			return nil, 0, err
+		}
+		return img, binary.BigEndian.Uint64(b[1:9]), nil
+	}
+	img, err := DecodeImage(b)
+	return img, 0, err
+}
 
 // snapshotData is the encoded form of a whole Image. Every collection is a
 // list in a fixed order, so equal images encode to equal bytes; tests use
