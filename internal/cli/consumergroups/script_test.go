@@ -198,7 +198,7 @@ func cmdMember(ts *testscript.TestScript, neg bool, args []string) {
 	got := make(chan error, 1)
 	go func() {
 		defer close(m.done)
-		read := 0
+		var read []*kgo.Record
 		reported := consume == 0
 		for ctx.Err() == nil {
 			fetches := cl.PollFetches(ctx)
@@ -206,15 +206,14 @@ func cmdMember(ts *testscript.TestScript, neg bool, args []string) {
 				break
 			}
 			for _, r := range fetches.Records() {
-				if read < consume {
-					read++
-					cl.MarkCommitRecords(r)
+				if len(read) < consume {
+					read = append(read, r)
 				}
 			}
-			if !reported && read >= consume {
+			if !reported && len(read) >= consume {
 				reported = true
 				cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
-				got <- cl.CommitMarkedOffsets(cctx)
+				got <- cl.CommitRecords(cctx, read...)
 				ccancel()
 			}
 		}
