@@ -74,6 +74,13 @@ func TestCreateDefersDiskWork(t *testing.T) {
 	if got := mustRead(t, filepath.Join(dir, PartitionMetadataFile)); string(got) != string(EncodePartitionMetadata(id)) {
 		t.Fatalf("partition.metadata %q", got)
 	}
+	// The leader epochs reach the disk before the recovery point moves.
+	if fileExists(filepath.Join(dir, LeaderEpochCheckpointFile)) {
+		t.Fatal("leader-epoch-checkpoint written by a checkpoint")
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	epochs, err := DecodeEpochCheckpoint(mustRead(t, filepath.Join(dir, LeaderEpochCheckpointFile)))
 	if err != nil || !slices.Equal(epochs, []EpochEntry{{Epoch: 3, StartOffset: 0}}) {
 		t.Fatalf("leader-epoch-checkpoint %v, %v", epochs, err)

@@ -300,9 +300,16 @@ func (l *Log) materializeLocked() error {
 // (an epoch assigned while the log was empty) and the directory's entries,
 // including, unless the caller syncs the parent directory itself
 // (skipParent), the directory's own entry. It is called with mu held for
-// writing before the recovery point moves, on close and by the manager's
-// checkpoints. A log never written to has nothing to persist.
+// writing before the recovery point moves and on close; the manager's
+// checkpoints call it with skipParent and without the epochs, which only
+// need to reach the disk before the recovery point passes their data
+// (recovery rebuilds them from the batches otherwise). A log never written
+// to has nothing to persist.
 func (l *Log) persistDeferredLocked(skipParent bool) error {
+	return l.persistDeferredParts(skipParent, true)
+}
+
+func (l *Log) persistDeferredParts(skipParent, epochs bool) error {
 	if l.unmaterialized {
 		return nil
 	}
@@ -314,7 +321,7 @@ func (l *Log) persistDeferredLocked(skipParent bool) error {
 		}
 		l.topicIDPending, wrote = false, true
 	}
-	if l.epochs.dirty {
+	if epochs && l.epochs.dirty {
 		if err := writeFileSynced(l.epochs.path, EncodeEpochCheckpoint(l.epochs.entries)); err != nil {
 			return storageErr("write", l.epochs.path, err)
 		}
@@ -340,10 +347,10 @@ func (l *Log) persistDeferredLocked(skipParent bool) error {
 func (l *Log) persistDeferred() (needParentSync bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed || l.unmaterialized || !(l.topicIDPending || l.epochs.dirty || l.dirPending) {
+	if l.closed || l.unmaterialized || !(l.topicIDPending || l.dirPending) {
 		return false, nil
 	}
-	return l.dirPending, l.persistDeferredLocked(true)
+	return l.dirPending, l.persistDeferredParts(true, false)
 }
 
 // parentSynced records that the log directory's entry is durable.
