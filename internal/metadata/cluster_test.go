@@ -15,7 +15,7 @@ import (
 )
 
 // waitFor polls cond until it holds or the timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -43,7 +43,7 @@ type clusterOptions struct {
 // testCluster is three voters (ids 1-3) over real loopback TCP, each with
 // its own directory and CONTROLLER listener, plus optional observers.
 type testCluster struct {
-	t      *testing.T
+	t      testing.TB
 	opts   clusterOptions
 	voters map[int32]string
 	dirs   map[int32]string
@@ -53,7 +53,7 @@ type testCluster struct {
 // startCluster starts the nodes the way three independently started
 // kafka-server processes would: each from its own Config, holding the
 // same voter map, with no format step.
-func startCluster(t *testing.T, opts clusterOptions) *testCluster {
+func startCluster(t testing.TB, opts clusterOptions) *testCluster {
 	t.Helper()
 	c := &testCluster{t: t, opts: opts, voters: map[int32]string{}, dirs: map[int32]string{}, nodes: map[int32]*Node{}}
 	lns := map[int32]net.Listener{}
@@ -243,6 +243,10 @@ func TestThreeVoterQuorum(t *testing.T) {
 	f := c.follower()
 	registerBrokers(t, f.Controller(), "a", "b", "c")
 	first := createTopic(t, f.Controller(), "first", 6, 3)
+	// The forwarding node reads its own write as soon as the call returns.
+	if got := f.Image().Topics["first"]; got == nil || got.ID != first.ID {
+		t.Errorf("topic created through follower %d: got %+v in its own image right after, want id %v", f.cfg.NodeID, got, first.ID)
+	}
 	c.waitConverged(1, 2, 3)
 	if got := leader.Image().Topics["first"]; got == nil || got.ID != first.ID {
 		t.Fatalf("topic created through follower %d: got %+v on the controller, want id %v", f.cfg.NodeID, got, first.ID)

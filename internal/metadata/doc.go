@@ -26,9 +26,32 @@
 //     after its activation entry has applied, which proves every earlier
 //     entry has applied here too. It runs one operation at a time.
 //
+// A cluster (Config.Voters, from controller.quorum.voters) is formed by
+// nodes started independently with the same voter set: each voter
+// bootstraps its fresh directory with that set, sorted by id, exactly
+// once, and raft elects a leader among them; there is no format step.
+// Everything controller-bound shares the node's CONTROLLER listener: a
+// controllerrpc.Mux routes raft connections to raft and the rest to the
+// controller RPC server. Raft connections and RPC requests carry the
+// cluster id, and a node refuses those of another cluster.
+//
+// Controller operations work on every node: on one that is not the active
+// controller they are forwarded over the RPC to the raft leader's
+// CONTROLLER address and retried across leader changes within the
+// caller's deadline (forward.go). Brokers register and heartbeat through
+// the same operations; the active controller fences a broker whose session
+// expired and, asked by a heartbeat, one that shuts down (session.go);
+// BrokerLifecycle runs the broker's side (lifecycle.go).
+//
+// A node not among the voters (process.roles=broker) is an observer: it
+// never bootstraps, asks the active controller to add it as a raft
+// non-voter at its own address, and then receives snapshots and entries
+// like any follower, without voting.
+//
 // Lock order: Controller.turn, then the fsm mutex (taken only by the apply
-// goroutine and Subscribe). Subscriber callbacks run under the fsm mutex
-// and therefore must not call Propose or controller operations.
+// goroutine and Subscribe), and Controller.turn, then the session mutex
+// (never held across a proposal). Subscriber callbacks run under the fsm
+// mutex and therefore must not call Propose or controller operations.
 //
 // The package knows nothing of the Kafka wire protocol; its errors are
 // *Error values carrying franz-go kerr codes and Kafka's messages, and

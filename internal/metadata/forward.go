@@ -40,11 +40,20 @@ import (
 type method[Req, Resp any] struct {
 	name  string
 	local func(c *Controller, ctx context.Context, req Req) (Resp, error)
+	// awaitApply makes a forwarded call wait, after it succeeded, until
+	// this node has applied what the controller had applied when it
+	// answered, so that the caller reads its own write here (a client that
+	// creates a topic and then asks this broker for metadata finds it).
+	// The wait is bounded (awaitApplied) and never turns success into
+	// failure.
+	awaitApply bool
 }
 
-// rpcResult is the response body of every method.
+// rpcResult is the response body of every method: the result, and the
+// index of the last entry the answering node had applied.
 type rpcResult[Resp any] struct {
-	R Resp `json:"r"`
+	R     Resp   `json:"r"`
+	Index uint64 `json:"index"`
 }
 
 // rpcMethod is what the RPC server (and the fuzz targets) need of a
@@ -96,27 +105,29 @@ func (m method[Req, Resp]) serve(c *Controller, ctx context.Context, body json.R
 		// on the next one.
 		err = newError(kerr.NotController, "controller shutting down; the change may still apply: %v", err)
 	}
-	return rpcResult[Resp]{R: resp}, err
+	return rpcResult[Resp]{R: resp, Index: c.n.Image().Index}, err
 }
 
-// Methods, one per controller operation.
+// Methods, one per controller operation. The third field is awaitApply.
 var (
-	mCreateTopics            = method[createTopicsRequest, []TopicResult]{"CreateTopics", (*Controller).createTopics}
-	mDeleteTopics            = method[[]TopicRef, []DeleteTopicResult]{"DeleteTopics", (*Controller).deleteTopics}
-	mCreatePartitions        = method[createPartitionsRequest, struct{}]{"CreatePartitions", (*Controller).createPartitions}
-	mAllocateProducerIDs     = method[brokerEpochRequest, producerIDBlock]{"AllocateProducerIDs", (*Controller).allocateProducerIDs}
-	mUpdateFeatures          = method[map[string]int16, struct{}]{"UpdateFeatures", (*Controller).updateFeatures}
-	mIncrementalAlterConfigs = method[incrementalAlterConfigsRequest, struct{}]{"IncrementalAlterConfigs", (*Controller).incrementalAlterConfigs}
-	mAlterConfigs            = method[alterConfigsRequest, struct{}]{"AlterConfigs", (*Controller).alterConfigs}
-	mAlterClientQuotas       = method[alterClientQuotasRequest, errorList]{"AlterClientQuotas", (*Controller).alterClientQuotas}
-	mRegisterBroker          = method[BrokerRegistration, int64]{"RegisterBroker", (*Controller).registerBroker}
-	mFenceBroker             = method[brokerEpochRequest, struct{}]{"FenceBroker", (*Controller).fenceBroker}
-	mUnfenceBroker           = method[brokerEpochRequest, struct{}]{"UnfenceBroker", (*Controller).unfenceBroker}
-	mUnregisterBroker        = method[brokerEpochRequest, struct{}]{"UnregisterBroker", (*Controller).unregisterBroker}
-	mAlterPartition          = method[alterPartitionRequest, []ISRChangeResult]{"AlterPartition", (*Controller).alterPartition}
-	mElectLeaders            = method[electLeadersRequest, []ElectionResult]{"ElectLeaders", (*Controller).electLeaders}
-	mBrokerHeartbeat         = method[BrokerHeartbeat, BrokerHeartbeatReply]{"BrokerHeartbeat", (*Controller).brokerHeartbeat}
-	mAddObserver             = method[addObserverRequest, struct{}]{"AddObserver", (*Controller).addObserver}
+	mCreateTopics            = method[createTopicsRequest, []TopicResult]{"CreateTopics", (*Controller).createTopics, true}
+	mDeleteTopics            = method[[]TopicRef, []DeleteTopicResult]{"DeleteTopics", (*Controller).deleteTopics, true}
+	mCreatePartitions        = method[createPartitionsRequest, struct{}]{"CreatePartitions", (*Controller).createPartitions, true}
+	mAllocateProducerIDs     = method[brokerEpochRequest, producerIDBlock]{"AllocateProducerIDs", (*Controller).allocateProducerIDs, true}
+	mUpdateFeatures          = method[map[string]int16, struct{}]{"UpdateFeatures", (*Controller).updateFeatures, true}
+	mIncrementalAlterConfigs = method[incrementalAlterConfigsRequest, struct{}]{"IncrementalAlterConfigs", (*Controller).incrementalAlterConfigs, true}
+	mAlterConfigs            = method[alterConfigsRequest, struct{}]{"AlterConfigs", (*Controller).alterConfigs, true}
+	mAlterClientQuotas       = method[alterClientQuotasRequest, errorList]{"AlterClientQuotas", (*Controller).alterClientQuotas, true}
+	mRegisterBroker          = method[BrokerRegistration, int64]{"RegisterBroker", (*Controller).registerBroker, true}
+	mFenceBroker             = method[brokerEpochRequest, struct{}]{"FenceBroker", (*Controller).fenceBroker, true}
+	mUnfenceBroker           = method[brokerEpochRequest, struct{}]{"UnfenceBroker", (*Controller).unfenceBroker, true}
+	mUnregisterBroker        = method[brokerEpochRequest, struct{}]{"UnregisterBroker", (*Controller).unregisterBroker, true}
+	mAlterPartition          = method[alterPartitionRequest, []ISRChangeResult]{"AlterPartition", (*Controller).alterPartition, true}
+	mElectLeaders            = method[electLeadersRequest, []ElectionResult]{"ElectLeaders", (*Controller).electLeaders, true}
+	// A heartbeat must not wait for this node to catch up: that is what
+	// it reports. The lifecycle waits for its own unfencing instead.
+	mBrokerHeartbeat = method[BrokerHeartbeat, BrokerHeartbeatReply]{"BrokerHeartbeat", (*Controller).brokerHeartbeat, false}
+	mAddObserver     = method[addObserverRequest, struct{}]{"AddObserver", (*Controller).addObserver, false}
 )
 
 // rpcMethods is every method by name, for the RPC server.
@@ -272,6 +283,9 @@ func (m method[Req, Resp]) remote(ctx context.Context, n *Node, addr string, req
 	var out rpcResult[Resp]
 	err := n.rpc.Call(ctx, addr, m.name, req, &out)
 	if err == nil {
+		if m.awaitApply {
+			n.awaitApplied(ctx, out.Index)
+		}
 		return out.R, nil
 	}
 	var we *controllerrpc.Error
@@ -279,6 +293,32 @@ func (m method[Req, Resp]) remote(ctx context.Context, n *Node, addr string, req
 		return out.R, errorFromWire(we)
 	}
 	return out.R, &forwardError{addr: addr, err: err}
+}
+
+// awaitApplied waits until this node has applied index, the context ends,
+// or five seconds have passed (a node that far behind is installing a
+// snapshot or cut off; the caller's write is done either way).
+func (n *Node) awaitApplied(ctx context.Context, index uint64) {
+	if n.Image().Index >= index {
+		return
+	}
+	limit := time.NewTimer(5 * time.Second)
+	defer limit.Stop()
+	for {
+		wake := n.changed.wait()
+		if n.Image().Index >= index {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-n.stop:
+			return
+		case <-limit.C:
+			return
+		case <-wake:
+		}
+	}
 }
 
 // controllerAddr returns where to send a forwarded request: the raft

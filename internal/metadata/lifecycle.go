@@ -96,14 +96,22 @@ func (l *BrokerLifecycle) Changed() <-chan struct{} { return l.changed.wait() }
 
 // WaitUnfenced waits until the controller has unfenced the broker and
 // this node has applied that (its image shows the registration unfenced),
-// and returns the broker epoch.
+// and returns the broker epoch. It fails once the lifecycle has stopped.
 func (l *BrokerLifecycle) WaitUnfenced(ctx context.Context) (int64, error) {
 	for {
 		wake, applied := l.changed.wait(), l.n.changed.wait()
 		st := l.State()
+		stopped := false
+		select {
+		case <-l.done:
+			stopped = true
+		default:
+		}
 		switch {
 		case st.Err != nil:
 			return 0, st.Err
+		case stopped:
+			return 0, errors.New("broker lifecycle: stopped")
 		case st.Epoch > 0 && !st.Fenced:
 			if b := l.n.Image().Brokers[l.reg.ID]; b != nil && b.Epoch == st.Epoch && !b.Fenced {
 				return st.Epoch, nil
@@ -115,10 +123,6 @@ func (l *BrokerLifecycle) WaitUnfenced(ctx context.Context) (int64, error) {
 		case <-ctx.Done():
 			return 0, fmt.Errorf("wait for broker %d to be unfenced: %w", l.reg.ID, ctx.Err())
 		case <-l.done:
-			if st := l.State(); st.Err != nil {
-				return 0, st.Err
-			}
-			return 0, errors.New("broker lifecycle: stopped")
 		case <-wake:
 		case <-applied:
 		}

@@ -28,7 +28,7 @@ func testLogger() *slog.Logger {
 // testLoggerFor is testLogger with the test's name on every line.
 func testLoggerFor(t testing.TB) *slog.Logger { return testLogger().With("test", t.Name()) }
 
-func testContext(t *testing.T) context.Context {
+func testContext(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return ctx
@@ -50,7 +50,7 @@ func openSingle(t *testing.T, dir string, ctrl ControllerConfig) *Node {
 
 // registerBrokers registers and unfences brokers with the given racks
 // ("" for none) as ids 1, 2, ...
-func registerBrokers(t *testing.T, c *Controller, racks ...string) {
+func registerBrokers(t testing.TB, c *Controller, racks ...string) {
 	t.Helper()
 	ctx := testContext(t)
 	for i, rack := range racks {
@@ -69,7 +69,7 @@ func registerBrokers(t *testing.T, c *Controller, racks ...string) {
 	}
 }
 
-func createTopic(t *testing.T, c *Controller, name string, partitions int32, rf int16) TopicResult {
+func createTopic(t testing.TB, c *Controller, name string, partitions int32, rf int16) TopicResult {
 	t.Helper()
 	res := c.CreateTopics(testContext(t), []TopicSpec{{Name: name, NumPartitions: partitions, ReplicationFactor: rf}}, false)
 	if res[0].Err != nil {
