@@ -25,6 +25,13 @@ func (tp topicPartition) String() string { return fmt.Sprintf("%s-%d", tp.Topic,
 // --timeout, as every admin call of Kafka's tool is: retriable errors
 // (coordinator moving or loading, leadership changing) are retried until
 // then.
+//
+// The ClusterAdmin calls used are ListConsumerGroups, DescribeConsumerGroups,
+// ListConsumerGroupOffsets, ListOffsets, AlterConsumerGroupOffsets,
+// DeleteConsumerGroup, DeleteConsumerGroupOffset, DescribeTopics and
+// Coordinator. ListGroups with state and type filters (KIP-518, KIP-848) is
+// sent through sarama's Broker, because ListConsumerGroups neither sends
+// filters nor returns states and types.
 type cluster struct {
 	cfg     *client.Config
 	sc      *sarama.Config

@@ -11,23 +11,31 @@
 // tool; they print the exception line on stderr and exit 1.
 //
 // Output is byte for byte Kafka's, including the order in which Kafka prints
-// rows that come out of Java hash maps (see java.go). Where Kafka 3.8 and 3.9
-// dropped the final newline of the --describe offsets and --state tables and
-// of the --reset-offsets and --delete-offsets tables (a regression fixed for
-// 4.0 by apache/kafka#17058), the newline is printed, as in every other
-// release; the option-check messages for --describe and --delete-offsets
-// without their required options name the right options (apache/kafka#16961).
-// The --members --verbose ASSIGNMENT column uses the documented
-// "topic(0,1), other(2)" form rather than the topic-less form the Java port
-// prints.
+// rows that come out of Java hash maps (see java.go). Two corrections follow
+// Kafka 4.0 rather than 3.9: Kafka 3.8 and 3.9 print the --reset-offsets and
+// --delete-offsets rows without line breaks between them and end the
+// --describe offsets table without a newline (fixed by apache/kafka#17058;
+// Kafka 3.7 and 4.0 end every line), and their option checks for --describe
+// and --delete-offsets without the options they need name the wrong options
+// (fixed by apache/kafka#16961). The --members --verbose ASSIGNMENT column
+// uses the documented "topic(0,1), other(2)" form rather than the topic-less
+// form of the Java port.
 //
-// Three orders cannot be Kafka's because sarama returns them as Go maps:
+// Two orders cannot be Kafka's because sarama returns them as Go maps:
 // --list prints group ids sorted, and members are taken in member id order
 // (Kafka keeps the coordinator's order).
 //
+// Where Kafka's tool fails a whole --describe because one partition's log
+// end offset cannot be read, this one prints "-" for it. A --from-file CSV
+// that cannot be read fails with this tool's own description of the line,
+// not Jackson's.
+//
 // Beyond Kafka: --output json prints every action's result as one JSON
-// document, and on a terminal (never when NO_COLOR is set) the --describe
-// offsets table colours the LAG column; the plain output stays Kafka's.
+// document (null for unknown values, per-group errors inside it, Kafka's
+// notes on stderr; a failure of the whole command is one line on stderr and
+// exit code 1), and on a terminal (never when NO_COLOR is set) the
+// --describe offsets table colours the LAG column; the plain output stays
+// Kafka's.
 //
 // The cluster is reached with IBM/sarama's ClusterAdmin; see admin.go.
 package consumergroups

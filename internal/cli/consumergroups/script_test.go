@@ -13,7 +13,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkakit/kafkakit/internal/cli"
 	"github.com/kafkakit/kafkakit/internal/testbroker"
@@ -69,6 +71,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			"committed": cmdCommitted,
 			"commit":    cmdCommit,
 			"cmpusage":  cmdCmpUsage,
+			"rawjoin":   cmdRawJoin,
 		},
 	}
 }
@@ -315,4 +318,51 @@ func cmdCmpUsage(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Fatalf("%s differs from %s + usage:\ngot:\n%s\nwant:\n%s", args[0], args[1], got, want)
 	}
+}
+
+// cmdRawJoin: rawjoin ADDR GROUP PROTOCOL_TYPE — join GROUP as the only
+// member of a group of another protocol type (Kafka Connect workers use
+// "connect") with raw JoinGroup and SyncGroup requests. The member stays
+// until its session times out.
+func cmdRawJoin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: rawjoin ADDR GROUP PROTOCOL_TYPE")
+	}
+	cl := kclient(ts, args[0])
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	join := kmsg.NewPtrJoinGroupRequest()
+	join.Group = args[1]
+	join.SessionTimeoutMillis = 30000
+	join.RebalanceTimeoutMillis = 30000
+	join.ProtocolType = args[2]
+	p := kmsg.NewJoinGroupRequestProtocol()
+	p.Name = "default"
+	p.Metadata = []byte{}
+	join.Protocols = append(join.Protocols, p)
+	var resp *kmsg.JoinGroupResponse
+	for attempt := 0; attempt < 2; attempt++ {
+		var err error
+		resp, err = join.RequestWith(ctx, cl)
+		ts.Check(err)
+		if resp.ErrorCode != kerr.MemberIDRequired.Code {
+			break
+		}
+		join.MemberID = resp.MemberID
+	}
+	ts.Check(kerr.ErrorForCode(resp.ErrorCode))
+	sync := kmsg.NewPtrSyncGroupRequest()
+	sync.Group = args[1]
+	sync.Generation = resp.Generation
+	sync.MemberID = resp.MemberID
+	sync.ProtocolType = kmsg.StringPtr(args[2])
+	sync.Protocol = kmsg.StringPtr("default")
+	sa := kmsg.NewSyncGroupRequestGroupAssignment()
+	sa.MemberID = resp.MemberID
+	sa.MemberAssignment = []byte{}
+	sync.GroupAssignment = append(sync.GroupAssignment, sa)
+	sresp, err := sync.RequestWith(ctx, cl)
+	ts.Check(err)
+	ts.Check(kerr.ErrorForCode(sresp.ErrorCode))
 }
