@@ -452,9 +452,11 @@ func (m *Manager) PreviousBrokerEpoch() int64 {
 //
 // Creating a log touches the disk only to check that its directory does
 // not exist (see Log.create): the directory and its files are created by
-// the log's first append, and made durable by its first flush or close, or
-// by the next Checkpoint, whichever comes first. The manager's lock is not
-// held while a log is opened, so concurrent Get and Logs calls do not wait.
+// the log's first append, and made durable right after by RunBackground,
+// or else by the log's first flush or close or the next Checkpoint. A log
+// never written to leaves nothing on disk; after a restart the broker
+// creates it again. The manager's lock is not held while a log is opened,
+// so concurrent Get and Logs calls do not wait.
 func (m *Manager) GetOrCreate(topic string, partition int32, topicID [16]byte, cfg Config) (*Log, error) {
 	if err := ValidateTopicName(topic); err != nil {
 		return nil, err
