@@ -22,32 +22,57 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(runTests{m}, map[string]func(){
 		"kafka-consumer-groups": func() {
 			os.Exit(Main(context.Background(), os.Args[1:], cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
 		},
 	})
 }
 
+// runTests removes the kafka-server build, if any, once the tests are done.
+type runTests struct{ m *testing.M }
+
+func (r runTests) Run() int {
+	code := r.m.Run()
+	if server.dir != "" {
+		os.RemoveAll(server.dir)
+	}
+	return code
+}
+
 // TestScripts runs testdata/script/*.txtar: kafka-consumer-groups, run as
 // its own process, against kafka-server processes listening on real TCP
-// ports. UPDATE_GOLDEN=1 rewrites the cmp goldens.
+// ports. UPDATE_GOLDEN=1 rewrites the cmp goldens; cmpenv goldens, which
+// hold broker addresses and member ids as $VARIABLES, are edited by hand.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, scriptParams(t, "testdata/script"))
 }
 
-// serverBin returns the kafka-server binary for the tests: $KAFKAKIT_SERVER_BIN
-// when set, otherwise one built from this module.
+// server is the kafka-server binary the tests start, built once per test
+// binary.
+var server struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// serverBin returns the kafka-server binary for the tests:
+// $KAFKAKIT_SERVER_BIN when set, otherwise one built from this module.
 func serverBin(t *testing.T) string {
 	t.Helper()
 	if bin := os.Getenv("KAFKAKIT_SERVER_BIN"); bin != "" {
 		return bin
 	}
-	bin, err := testbroker.BuildServer(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	server.once.Do(func() {
+		if server.dir, server.err = os.MkdirTemp("", "kafkakit-consumergroups-test"); server.err == nil {
+			server.bin, server.err = testbroker.BuildServer(server.dir)
+		}
+	})
+	if server.err != nil {
+		t.Fatal(server.err)
 	}
-	return bin
+	return server.bin
 }
 
 func scriptParams(t *testing.T, dir string) testscript.Params {
