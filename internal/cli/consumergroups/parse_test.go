@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -253,16 +254,8 @@ func planText(plan resetPlan) string {
 			lines = append(lines, fmt.Sprintf("%s %s %d %d", g, tp.Topic, tp.Partition, o))
 		}
 	}
-	sortStrings(lines)
+	slices.Sort(lines)
 	return strings.Join(lines, "\n")
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // exportPlan writes a plan in the four-column --export layout.

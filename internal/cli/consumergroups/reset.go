@@ -1,10 +1,12 @@
 package consumergroups
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/big"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,32 +139,24 @@ func (o *Options) printResetJSON(plans []groupReset, executed bool) error {
 		out.Groups = append(out.Groups, gj)
 	}
 	// JSON readers want a stable order: groups and partitions sorted.
-	for i := range out.Groups {
-		sortNewOffsets(out.Groups[i].Partitions)
+	for _, g := range out.Groups {
+		slices.SortFunc(g.Partitions, func(a, b newOffsetJSON) int {
+			if a.Topic != b.Topic {
+				return strings.Compare(a.Topic, b.Topic)
+			}
+			return cmp.Compare(a.Partition, b.Partition)
+		})
 	}
-	sortGroupResets(out.Groups)
-	return cli.WriteJSON(o.IO.Out, out)
-}
-
-func sortNewOffsets(ps []newOffsetJSON) {
-	tps := make([]topicPartition, len(ps))
-	byTP := map[topicPartition]newOffsetJSON{}
-	for i, p := range ps {
-		tps[i] = topicPartition{p.Topic, p.Partition}
-		byTP[tps[i]] = p
-	}
-	sortPartitions(tps)
-	for i, tp := range tps {
-		ps[i] = byTP[tp]
-	}
-}
-
-func sortGroupResets(gs []groupResetJSON) {
-	for i := 1; i < len(gs); i++ {
-		for j := i; j > 0 && javaLess(gs[j].Group, gs[j-1].Group); j-- {
-			gs[j], gs[j-1] = gs[j-1], gs[j]
+	slices.SortFunc(out.Groups, func(a, b groupResetJSON) int {
+		if javaLess(a.Group, b.Group) {
+			return -1
 		}
-	}
+		if javaLess(b.Group, a.Group) {
+			return 1
+		}
+		return 0
+	})
+	return cli.WriteJSON(o.IO.Out, out)
 }
 
 // partitionsToReset is the scope of the reset: --all-topics (every
