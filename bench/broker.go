@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -200,6 +201,10 @@ func parseStatCPU(data []byte) (time.Duration, error) {
 	st, err := strconv.ParseUint(f[12], 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("stat stime: %w", err)
+	}
+	const maxTicks = uint64(math.MaxInt64 / int64(10*time.Millisecond))
+	if ut > maxTicks || st > maxTicks-ut {
+		return 0, fmt.Errorf("stat: %d+%d ticks out of range", ut, st)
 	}
 	return time.Duration(ut+st) * 10 * time.Millisecond, nil
 }

@@ -155,3 +155,29 @@ func TestTopicBytes(t *testing.T) {
 		t.Errorf("a sparse 10 MiB index counts %d bytes, want its allocated blocks only", got)
 	}
 }
+
+// FuzzParseStat checks that no /proc/<pid>/stat content makes the parser
+// panic, and that what it accepts is a non-negative duration.
+func FuzzParseStat(f *testing.F) {
+	valid := "1234 (kafka-server) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 100 2000000 3000 18446744073709551615"
+	for _, s := range []string{"", valid[:20], valid, valid + " garbage )(", "1 ()) S 1 2 3 4 5 6 7 8 9 10 11 18446744073709551615 1"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if d, err := parseStatCPU(data); err == nil && d < 0 {
+			t.Fatalf("negative CPU time %v", d)
+		}
+	})
+}
+
+// FuzzParseStatusMem checks that no /proc/<pid>/status content makes the
+// parser panic.
+func FuzzParseStatusMem(f *testing.F) {
+	valid := "Name:\tkafka-server\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n"
+	for _, s := range []string{"", valid[:25], valid, valid + "VmRSS:\tx kB\n\x00", "VmRSS: 1 MB\nVmHWM: 2 kB\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _, _ = parseStatusMem(data)
+	})
+}
