@@ -98,7 +98,7 @@ func (o *Options) deleteOffsets(ctx context.Context, c *cluster) error {
 		}
 	}
 	var known []topicPartition
-	for _, arg := range specSetOrderStrings(withParts) {
+	for _, arg := range stringSetOrder(withParts) {
 		tps, err := parseTopicArg(arg)
 		if err != nil {
 			return err
@@ -110,7 +110,7 @@ func (o *Options) deleteOffsets(ctx context.Context, c *cluster) error {
 	var partitions []topicPartition
 	partitions = append(partitions, known...)
 	if len(whole) > 0 {
-		whole = specSetOrderStrings(whole)
+		whole = stringSetOrder(whole)
 		parts, failedTopics, err := c.partitions(ctx, whole)
 		for _, t := range whole {
 			switch {
@@ -211,9 +211,9 @@ func (o *Options) deleteOffsets(ctx context.Context, c *cluster) error {
 	return nil
 }
 
-// specSetOrderStrings orders strings as a HashSet<String> built from them
+// stringSetOrder orders strings as a HashSet<String> built from them
 // iterates.
-func specSetOrderStrings(ss []string) []string {
+func stringSetOrder(ss []string) []string {
 	hashes := make([]int32, len(ss))
 	for i, s := range ss {
 		hashes[i] = javaHash(s)
