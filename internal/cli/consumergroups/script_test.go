@@ -85,6 +85,11 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 		Setup: func(env *testscript.Env) error {
 			env.Values["members"] = &memberSet{m: map[string]*member{}}
 			env.Values["server"] = bin
+			// Under -race every tool run would otherwise wait a second at
+			// exit for the race detector (GORACE atexit_sleep_ms).
+			if os.Getenv("GORACE") == "" {
+				env.Setenv("GORACE", "atexit_sleep_ms=0")
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
