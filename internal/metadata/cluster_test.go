@@ -14,6 +14,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
+// clusterWait bounds the wait for a cluster to reach a state. Normally
+// it takes well under a second; the bound is generous because the test
+// machine is shared, -race is slow, and a starved process misses raft
+// heartbeats and elects again, which restarts what the tests wait for.
+const clusterWait = 30 * time.Second
+
 // waitFor polls cond until it holds or the timeout passes.
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -38,6 +44,9 @@ type clusterOptions struct {
 	// trailingLogs is raft's TrailingLogs (0: raft's default), small to
 	// force snapshot installs.
 	trailingLogs uint64
+	// bootstrapOnly gives the observers the voters' addresses as
+	// controller.quorum.bootstrap.servers instead of the voter map.
+	bootstrapOnly bool
 }
 
 // testCluster is three voters (ids 1-3) over real loopback TCP, each with
@@ -98,6 +107,12 @@ func (c *testCluster) config(id int32, ln net.Listener) Config {
 	}
 	if c.voters[id] == "" {
 		cfg.BindAddr = "127.0.0.1:0"
+		if c.opts.bootstrapOnly {
+			cfg.Voters = nil
+			for _, vid := range sortedVoterIDs(c.voters) {
+				cfg.Bootstrap = append(cfg.Bootstrap, c.voters[vid])
+			}
+		}
 	}
 	return cfg
 }
@@ -168,7 +183,7 @@ func (c *testCluster) controller() *Node {
 func (c *testCluster) waitController() *Node {
 	c.t.Helper()
 	var n *Node
-	waitFor(c.t, 10*time.Second, "an active controller", func() bool { n = c.controller(); return n != nil })
+	waitFor(c.t, clusterWait, "an active controller", func() bool { n = c.controller(); return n != nil })
 	return n
 }
 
@@ -188,7 +203,7 @@ func (c *testCluster) follower() *Node {
 func (c *testCluster) waitConverged(ids ...int32) string {
 	c.t.Helper()
 	var img string
-	waitFor(c.t, 10*time.Second, fmt.Sprintf("images of nodes %v to converge", ids), func() bool {
+	waitFor(c.t, clusterWait, fmt.Sprintf("images of nodes %v to converge", ids), func() bool {
 		first, err := EncodeImage(c.nodes[ids[0]].Image())
 		if err != nil {
 			return false
@@ -313,10 +328,12 @@ func TestThreeVoterQuorum(t *testing.T) {
 	}
 	c.waitConverged(survivors...)
 
-	// Compact the new controller's log past what the killed node has, so
-	// that it can only catch up from a snapshot.
-	if err := next.Snapshot(); err != nil {
-		t.Fatal(err)
+	// Compact the survivors' logs past what the killed node has, so that
+	// it can only catch up from a snapshot, whichever of them leads.
+	for _, id := range survivors {
+		if err := c.nodes[id].Snapshot(); err != nil {
+			t.Fatalf("snapshot node %d: %v", id, err)
+		}
 	}
 	if !c.restart(lid) {
 		return
@@ -566,7 +583,7 @@ func TestObserverFollowsLog(t *testing.T) {
 	}
 	c.waitReady(4)
 	c.waitConverged(1, 2, 3, 4)
-	waitFor(t, 10*time.Second, "the observer's new address in the quorum", func() bool { return isNonvoter(obs.Addr()) })
+	waitFor(t, clusterWait, "the observer's new address in the quorum", func() bool { return isNonvoter(obs.Addr()) })
 	if obs.Image().Topics["while-observer-down"] == nil {
 		t.Error("restarted observer misses a topic created while it was down")
 	}

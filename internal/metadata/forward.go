@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -323,7 +324,7 @@ func (n *Node) awaitApplied(ctx context.Context, index uint64) {
 
 // controllerAddr returns where to send a forwarded request: the raft
 // leader's CONTROLLER address, or, while no leader is known, each other
-// voter in turn. It returns "" when there is nowhere to send it (no RPC,
+// voter and bootstrap address in turn. It returns "" when there is nowhere to send it (no RPC,
 // or this node leads but has not activated its controller yet).
 func (n *Node) controllerAddr(attempt int) string {
 	if n.rpc == nil {
@@ -345,6 +346,11 @@ func (n *Node) controllerAddr(attempt int) string {
 	for _, vid := range sortedVoterIDs(n.cfg.Voters) {
 		if vid != n.cfg.NodeID {
 			others = append(others, n.cfg.Voters[vid])
+		}
+	}
+	for _, a := range n.cfg.Bootstrap {
+		if a != string(n.addr) && !slices.Contains(others, a) {
+			others = append(others, a)
 		}
 	}
 	if len(others) == 0 {

@@ -110,7 +110,7 @@ func TestLifecycleReregisters(t *testing.T) {
 	if err := n.Controller().UnregisterBroker(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "a new registration", func() bool {
+	waitFor(t, clusterWait, "a new registration", func() bool {
 		b := n.Image().Brokers[1]
 		return b != nil && b.Epoch > first && !b.Fenced
 	})

@@ -59,6 +59,12 @@ type Config struct {
 	// controllerrpc). Tests pass a 127.0.0.1:0 listener to avoid port
 	// races.
 	Listener net.Listener
+	// Bootstrap lists CONTROLLER addresses (host:port) an observer asks
+	// for the active controller while it knows no leader, as Kafka's
+	// controller.quorum.bootstrap.servers; it adds to the Voters
+	// addresses. A node with Bootstrap and without Voters is an observer:
+	// a quorum always forms from a static voter set here.
+	Bootstrap []string
 	// AdvertisedHost is the host an observer tells the controller to reach
 	// its raft transport at, with the listener's bound port; empty uses
 	// the listener's own address. Voters are reached at their Voters
@@ -164,7 +170,7 @@ func (s *signal) broadcast() {
 
 func (c *Config) withDefaults() (Config, bool) {
 	cfg := *c
-	single := len(cfg.Voters) == 0 || (len(cfg.Voters) == 1 && cfg.Voters[cfg.NodeID] != "")
+	single := len(cfg.Voters) == 0 && len(cfg.Bootstrap) == 0 || (len(cfg.Voters) == 1 && cfg.Voters[cfg.NodeID] != "")
 	if single {
 		// A lone voter has nobody to hear from: the heartbeat timeout only
 		// delays its first self-election, and its lease always holds.
@@ -206,13 +212,18 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.ClusterID == "" {
 		return nil, errors.New("open metadata: no cluster id")
 	}
-	voter := len(cfg.Voters) == 0 || cfg.Voters[cfg.NodeID] != ""
+	voter := len(cfg.Voters) == 0 && len(cfg.Bootstrap) == 0 || cfg.Voters[cfg.NodeID] != ""
 	if !voter && cfg.Listener == nil && cfg.BindAddr == "" {
 		return nil, fmt.Errorf("open metadata: node %d is not among the voters and has no listener to follow the metadata log on", cfg.NodeID)
 	}
 	for id, a := range cfg.Voters {
-		if id < 0 || a == "" {
+		if _, _, err := net.SplitHostPort(a); id < 0 || err != nil {
 			return nil, fmt.Errorf("open metadata: invalid voter %d@%s", id, a)
+		}
+	}
+	for _, a := range cfg.Bootstrap {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return nil, fmt.Errorf("open metadata: invalid bootstrap controller %q: %w", a, err)
 		}
 	}
 	dir := filepath.Join(cfg.Dir, LogDirName)

@@ -29,7 +29,7 @@ func testLogger() *slog.Logger {
 func testLoggerFor(t testing.TB) *slog.Logger { return testLogger().With("test", t.Name()) }
 
 func testContext(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -123,6 +123,9 @@ func TestOpenErrors(t *testing.T) {
 		{"no cluster id", Config{NodeID: 1, Dir: dir}},
 		{"negative node id", Config{NodeID: -1, Dir: dir, ClusterID: "c"}},
 		{"node not a voter", Config{NodeID: 1, Dir: dir, ClusterID: "c", Voters: map[int32]string{2: "127.0.0.1:1"}}},
+		{"observer without a listener", Config{NodeID: 4, Dir: dir, ClusterID: "c", Bootstrap: []string{"127.0.0.1:1"}}},
+		{"voter without a port", Config{NodeID: 1, Dir: dir, ClusterID: "c", Voters: map[int32]string{1: "localhost"}, BindAddr: "127.0.0.1:0"}},
+		{"bad bootstrap server", Config{NodeID: 4, Dir: dir, ClusterID: "c", Bootstrap: []string{"nohost"}, BindAddr: "127.0.0.1:0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -91,7 +91,7 @@ func checkMovedOff(t *testing.T, img *Image, id int32) {
 
 func TestBrokerSessionExpiry(t *testing.T) {
 	t.Parallel()
-	const session = 800 * time.Millisecond
+	const session = 1500 * time.Millisecond
 	ctx := testContext(t)
 	c := startCluster(t, clusterOptions{session: session})
 	c.waitReady(1, 2, 3)
@@ -114,7 +114,7 @@ func TestBrokerSessionExpiry(t *testing.T) {
 	led, _ := leaderships(c.nodes[victim].Image(), victim)
 	lcs[victim].Close()
 	stopped := time.Now()
-	waitFor(t, 10*time.Second, fmt.Sprintf("broker %d to be fenced", victim), func() bool {
+	waitFor(t, clusterWait, fmt.Sprintf("broker %d to be fenced", victim), func() bool {
 		return c.nodes[victim].Image().Brokers[victim].Fenced
 	})
 	took := time.Since(stopped)
@@ -130,8 +130,10 @@ func TestBrokerSessionExpiry(t *testing.T) {
 		if since := time.Unix(0, ctl.activeSince.Load()); since.After(from) {
 			from = since
 		}
-		if late := time.Since(from); late > session+time.Second {
-			t.Errorf("fenced %v after the session could start, want within the session timeout %v (plus a second for the check and the commit)", late, session)
+		// Normally a tenth of a second over the timeout (the checker's
+		// period and the commit); the margin allows for a loaded machine.
+		if late := time.Since(from); late > session+5*time.Second {
+			t.Errorf("fenced %v after the session could start, want within the session timeout %v", late, session)
 		}
 	}
 	c.waitConverged(1, 2, 3)
@@ -156,7 +158,7 @@ func TestBrokerSessionExpiry(t *testing.T) {
 
 func TestDuplicateRegistrationWaitsForSession(t *testing.T) {
 	t.Parallel()
-	const session = 800 * time.Millisecond
+	const session = 1500 * time.Millisecond
 	ctx := testContext(t)
 	c := startCluster(t, clusterOptions{session: session})
 	c.waitReady(1, 2, 3)
@@ -247,7 +249,7 @@ func TestControlledShutdown(t *testing.T) {
 
 func TestControllerFailoverRestartsSessions(t *testing.T) {
 	t.Parallel()
-	const session = time.Second
+	const session = 1500 * time.Millisecond
 	c := startCluster(t, clusterOptions{session: session})
 	c.waitReady(1, 2, 3)
 	c.startBrokers()
@@ -280,7 +282,7 @@ func TestControllerFailoverRestartsSessions(t *testing.T) {
 	killed := time.Now()
 	next := c.waitController()
 	t.Logf("controller moved from node %d to node %d in %v", old, next.cfg.NodeID, time.Since(killed))
-	waitFor(t, 10*time.Second, fmt.Sprintf("broker %d to be fenced", old), func() bool {
+	waitFor(t, clusterWait, fmt.Sprintf("broker %d to be fenced", old), func() bool {
 		return next.Image().Brokers[old].Fenced
 	})
 	t.Logf("dead broker %d fenced %v after the kill (session timeout %v)", old, time.Since(killed), session)
@@ -352,5 +354,54 @@ func TestHeartbeatErrors(t *testing.T) {
 	<-shortCtx.Done()
 	if _, err := ctl.BrokerHeartbeat(shortCtx, BrokerHeartbeat{BrokerID: 5, BrokerEpoch: epoch}); err == nil {
 		t.Error("heartbeat with an expired context: got nil error")
+	}
+}
+
+// TestSeparateRoles runs process.roles=controller on the three voters and
+// process.roles=broker on two observers that know the controllers only
+// from controller.quorum.bootstrap.servers: the brokers register,
+// heartbeat and hold all partitions; the controllers hold none and
+// register nothing.
+func TestSeparateRoles(t *testing.T) {
+	t.Parallel()
+	const session = 1500 * time.Millisecond
+	ctx := testContext(t)
+	c := startCluster(t, clusterOptions{observers: 2, session: session, bootstrapOnly: true})
+	c.waitReady(1, 2, 3, 4, 5)
+	for _, id := range []int32{4, 5} {
+		if c.nodes[id].IsVoter() {
+			t.Fatalf("node %d, with only bootstrap servers, is a voter", id)
+		}
+	}
+	lcs := map[int32]*BrokerLifecycle{}
+	for _, id := range []int32{4, 5} {
+		lcs[id] = c.startBroker(id, 1)
+		defer lcs[id].Close()
+	}
+	for id, lc := range lcs {
+		if _, err := lc.WaitUnfenced(ctx); err != nil {
+			t.Fatalf("broker %d: %v", id, err)
+		}
+	}
+	createTopic(t, c.nodes[4].Controller(), "t", 4, 2)
+	c.waitConverged(1, 2, 3, 4, 5)
+	img := c.nodes[5].Image()
+	if got := len(img.Brokers); got != 2 {
+		t.Errorf("registered brokers: got %d, want 2 (the controllers are not brokers)", got)
+	}
+	for _, p := range img.Topics["t"].Partitions {
+		for _, r := range p.Replicas {
+			if r != 4 && r != 5 {
+				t.Errorf("t-%d has replica %d on a controller-only node", p.ID, r)
+			}
+		}
+	}
+	// Broker 4 stops heartbeating: fenced, and broker 5 leads everything.
+	lcs[4].Close()
+	waitFor(t, clusterWait, "broker 4 to be fenced", func() bool { return c.nodes[5].Image().Brokers[4].Fenced })
+	c.waitConverged(1, 2, 3, 4, 5)
+	checkMovedOff(t, c.nodes[5].Image(), 4)
+	if b := c.nodes[5].Image().Brokers[5]; b.Fenced {
+		t.Error("heartbeating broker 5 fenced")
 	}
 }
