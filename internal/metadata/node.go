@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -754,9 +755,11 @@ func (s *muxStreamLayer) Dial(address raft.ServerAddress, timeout time.Duration)
 	if err != nil {
 		return nil, err
 	}
-	hdr := make([]byte, 2+len(s.clusterID))
-	binary.BigEndian.PutUint16(hdr, uint16(len(s.clusterID)))
-	copy(hdr[2:], s.clusterID)
+	hdr, err := clusterHeader(s.clusterID)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("dial %s: %w", address, err)
+	}
 	c.SetWriteDeadline(time.Now().Add(timeout))
 	if _, err := c.Write(hdr); err != nil {
 		c.Close()
@@ -778,21 +781,41 @@ type clusterConn struct {
 
 func (c *clusterConn) Read(p []byte) (int, error) {
 	if !c.checked {
-		var n [2]byte
-		if _, err := io.ReadFull(c.Conn, n[:]); err != nil {
-			return 0, fmt.Errorf("read raft connection header: %w", err)
+		id, err := readClusterHeader(c.Conn)
+		if err != nil {
+			return 0, err
 		}
-		id := make([]byte, binary.BigEndian.Uint16(n[:]))
-		if _, err := io.ReadFull(c.Conn, id); err != nil {
-			return 0, fmt.Errorf("read raft connection header: %w", err)
-		}
-		if string(id) != c.want {
+		if id != c.want {
 			c.logger.Warn("raft connection from another cluster dropped", "remote", c.RemoteAddr().String(), "cluster_id", string(id))
 			return 0, fmt.Errorf("raft connection from cluster %q, not %q", id, c.want)
 		}
 		c.checked = true
 	}
 	return c.Conn.Read(p)
+}
+
+// clusterHeader encodes the cluster id header of a raft connection.
+func clusterHeader(clusterID string) ([]byte, error) {
+	if len(clusterID) > math.MaxUint16 {
+		return nil, fmt.Errorf("cluster id of %d bytes is too long", len(clusterID))
+	}
+	hdr := make([]byte, 2+len(clusterID))
+	binary.BigEndian.PutUint16(hdr, uint16(len(clusterID)))
+	copy(hdr[2:], clusterID)
+	return hdr, nil
+}
+
+// readClusterHeader reads what clusterHeader wrote.
+func readClusterHeader(r io.Reader) (string, error) {
+	var n [2]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return "", fmt.Errorf("read raft connection header: %w", err)
+	}
+	id := make([]byte, binary.BigEndian.Uint16(n[:]))
+	if _, err := io.ReadFull(r, id); err != nil {
+		return "", fmt.Errorf("read raft connection header: %w", err)
+	}
+	return string(id), nil
 }
 
 // streamAddr is a net.Addr whose String is the advertised raft address.
