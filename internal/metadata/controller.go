@@ -180,10 +180,10 @@ type TopicResult struct {
 // Results are in request order.
 func (c *Controller) CreateTopics(ctx context.Context, specs []TopicSpec, validateOnly bool) []TopicResult {
 	results, err := mCreateTopics.call(ctx, c, createTopicsRequest{Specs: specs, ValidateOnly: validateOnly})
-	if len(results) != len(specs) {
+	if got := len(results); got != len(specs) {
 		results = make([]TopicResult, len(specs))
 		for i, s := range specs {
-			results[i] = TopicResult{Name: s.Name, Err: resultsError(err, len(results), len(specs))}
+			results[i] = TopicResult{Name: s.Name, Err: resultsError(err, got, len(specs))}
 		}
 	}
 	return results
@@ -457,10 +457,10 @@ type DeleteTopicResult struct {
 // (delete.topic.enable) is the caller's check.
 func (c *Controller) DeleteTopics(ctx context.Context, refs []TopicRef) []DeleteTopicResult {
 	results, err := mDeleteTopics.call(ctx, c, refs)
-	if len(results) != len(refs) {
+	if got := len(results); got != len(refs) {
 		results = make([]DeleteTopicResult, len(refs))
 		for i, r := range refs {
-			results[i] = DeleteTopicResult{Name: r.Name, ID: r.ID, Err: resultsError(err, len(results), len(refs))}
+			results[i] = DeleteTopicResult{Name: r.Name, ID: r.ID, Err: resultsError(err, got, len(refs))}
 		}
 	}
 	return results

@@ -286,10 +286,10 @@ var (
 // host names, so that its decisions do not depend on DNS.
 func (c *Controller) AlterClientQuotas(ctx context.Context, alts []QuotaAlteration, validateOnly bool) []error {
 	errs, err := mAlterClientQuotas.call(ctx, c, alterClientQuotasRequest{Alterations: alts, ValidateOnly: validateOnly})
-	if len(errs) != len(alts) {
+	if got := len(errs); got != len(alts) {
 		errs = make(errorList, len(alts))
 		for i := range errs {
-			errs[i] = resultsError(err, len(errs), len(alts))
+			errs[i] = resultsError(err, got, len(alts))
 		}
 	}
 	return errs
