@@ -67,6 +67,31 @@ func (r *ReadResult) Bytes() ([]byte, error) {
 	return b, nil
 }
 
+// AppendTo reads the region and appends it to dst, growing dst only when
+// its capacity is short, so a caller can reuse one buffer across reads.
+// The appended bytes are returned as data, a slice of the result.
+func (r *ReadResult) AppendTo(dst []byte) (out, data []byte, err error) {
+	start := len(dst)
+	if r.size == 0 {
+		return dst, dst[start:], nil
+	}
+	need := start + int(r.size)
+	if cap(dst) < need {
+		grown := make([]byte, start, max(need, 2*cap(dst)))
+		copy(grown, dst)
+		dst = grown
+	}
+	dst = dst[:need]
+	n, err := r.file.f.ReadAt(dst[start:], r.position)
+	if int64(n) < r.size {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return dst[:start], nil, fmt.Errorf("read log region: %w", err)
+	}
+	return dst, dst[start:], nil
+}
+
 // WriteTo writes the region to w, with sendfile(2) when w is a TCP
 // connection on Linux. It writes exactly Size bytes or returns an error
 // (io.ErrUnexpectedEOF if the file was truncated underneath).

@@ -49,7 +49,7 @@ type fetchOut struct {
 	topicIDRaw [16]byte
 }
 
-func handleFetch(s *Server, ctx context.Context, _ *conn, _ *request, req *kmsg.FetchRequest) *kmsg.FetchResponse {
+func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.FetchRequest) *kmsg.FetchResponse {
 	resp := req.ResponseKind().(*kmsg.FetchResponse)
 	img := s.cfg.Meta.Image()
 	rf := newReplicaFetch(req) // nil unless a follower fetches (replica_fetch.go)
@@ -128,7 +128,7 @@ func handleFetch(s *Server, ctx context.Context, _ *conn, _ *request, req *kmsg.
 	for {
 		var total int
 		var stop bool
-		outs, total, stop = s.readFetch(sess.parts, maxBytes, req.IsolationLevel == 1, rf, req.Version)
+		outs, total, stop = s.readFetch(c, sess.parts, maxBytes, req.IsolationLevel == 1, rf, req.Version)
 		if stop || total >= int(req.MinBytes) || len(unknownIDs) > 0 || wake == nil {
 			break
 		}
@@ -181,10 +181,11 @@ func handleFetch(s *Server, ctx context.Context, _ *conn, _ *request, req *kmsg.
 // readFetch reads every partition of a fetch once. It returns the bytes
 // read in total and whether the request should be answered at once
 // regardless of MinBytes (an error or a diverging epoch is news).
-func (s *Server) readFetch(parts []*sessionPartition, maxBytes int32, committed bool, rf *replicaFetch, version int16) ([]fetchOut, int, bool) {
+func (s *Server) readFetch(c *conn, parts []*sessionPartition, maxBytes int32, committed bool, rf *replicaFetch, version int16) ([]fetchOut, int, bool) {
 	follower := rf != nil
 	outs := make([]fetchOut, 0, len(parts))
 	total := 0
+	c.fetchScratch = c.fetchScratch[:0]
 	stop := false
 	for _, sp := range parts {
 		o := fetchOut{sp: sp, hw: -1, lso: -1, logStart: -1}
@@ -237,7 +238,11 @@ func (s *Server) readFetch(parts []*sessionPartition, maxBytes int32, committed 
 		}
 		o.hw, o.lso, o.logStart = res.HighWatermark, res.LastStableOffset, res.LogStartOffset
 		if res.Size() > 0 {
-			data, err := res.Bytes()
+			// Read into the connection's scratch buffer: it is reused for
+			// every fetch on this connection, and the response encoder
+			// copies the bytes into the frame.
+			buf, data, err := res.AppendTo(c.fetchScratch)
+			c.fetchScratch = buf
 			if err != nil {
 				o.errCode, _, _ = s.partitionError(err, sp.key.Topic, sp.key.Partition)
 				stop = true

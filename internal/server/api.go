@@ -53,7 +53,7 @@ func isNil(r kmsg.Response) bool {
 var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 func (s *Server) putFrame(b []byte) {
-	if cap(b) > 1<<20 {
+	if cap(b) > 16<<20 {
 		return // do not keep huge fetch responses around
 	}
 	b = b[:0]
@@ -86,8 +86,20 @@ func (s *Server) handle(ctx context.Context, c *conn, r *request) ([]byte, error
 			return nil, nil
 		}
 	}
-	bp := framePool.Get().(*[]byte)
-	buf := append((*bp)[:0], 0, 0, 0, 0, 0, 0, 0, 0) // size + correlation id
+	var buf []byte
+	if hint := sizeHint(resp); hint > 64<<10 {
+		// Large responses (fetches) are sized up front so encoding does
+		// not regrow the buffer.
+		buf = make([]byte, 0, hint)
+		if bp := framePool.Get().(*[]byte); cap(*bp) >= hint {
+			buf = (*bp)[:0]
+		} else {
+			framePool.Put(bp)
+		}
+	} else {
+		buf = (*framePool.Get().(*[]byte))[:0]
+	}
+	buf = append(buf, 0, 0, 0, 0, 0, 0, 0, 0) // size + correlation id
 	binary.BigEndian.PutUint32(buf[4:], uint32(r.corr))
 	// Flexible responses carry a tagged-field section in the header, except
 	// ApiVersions, whose response header is always v0.
@@ -97,4 +109,20 @@ func (s *Server) handle(ctx context.Context, c *conn, r *request) ([]byte, error
 	buf = resp.AppendTo(buf)
 	binary.BigEndian.PutUint32(buf, uint32(len(buf)-4))
 	return buf, nil
+}
+
+// sizeHint estimates the encoded size of responses that carry record data.
+func sizeHint(resp kmsg.Response) int {
+	f, ok := resp.(*kmsg.FetchResponse)
+	if !ok {
+		return 0
+	}
+	n := 64
+	for _, t := range f.Topics {
+		n += 64 + len(t.Topic)
+		for _, p := range t.Partitions {
+			n += 96 + len(p.RecordBatches) + 24*len(p.AbortedTransactions)
+		}
+	}
+	return n
 }

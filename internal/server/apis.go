@@ -33,5 +33,6 @@ func newAPITable() map[int16]api {
 		48: {min: 0, max: 1, handle: typed(handleDescribeClientQuotas)},
 		49: {min: 0, max: 1, handle: typed(handleAlterClientQuotas)},
 		60: {min: 0, max: 1, handle: typed(handleDescribeCluster)},
+		75: {min: 0, max: 0, handle: typed(handleDescribeTopicPartitions)},
 	}
 }

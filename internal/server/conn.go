@@ -47,6 +47,10 @@ type conn struct {
 	// when the connection must be closed once the current request is done:
 	// an acks=0 produce that failed has no response to carry the error.
 	closeAfterResponse bool
+
+	// fetchScratch holds the record bytes of the fetch being answered;
+	// only the process goroutine uses it, one request at a time.
+	fetchScratch []byte
 }
 
 // request is one decoded client request.
