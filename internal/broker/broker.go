@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -68,8 +69,10 @@ type Broker struct {
 
 	logs     *log.Manager
 	meta     *metadata.Node
-	replicas *replica.Manager
-	groups   *group.Coordinator
+	replicas  *replica.Manager
+	groups    *group.Coordinator
+	lifecycle *metadata.BrokerLifecycle
+	isBroker  bool
 	srv      *server.Server
 
 	coordMu     sync.Mutex
@@ -136,11 +139,39 @@ func start(opts Options) (b *Broker, err error) {
 	for _, n := range static.ControllerListenerNames() {
 		controllerNames[n] = true
 	}
+	roles := static.ProcessRoles()
+	b.isBroker = len(roles) == 0 || slices.Contains(roles, "broker")
+	voterList, err := static.Voters()
+	if err != nil {
+		return nil, err
+	}
+	voters := map[int32]string{}
+	for _, v := range voterList {
+		voters[v.ID] = net.JoinHostPort(v.Host, strconv.Itoa(v.Port))
+	}
+	bootstrap := static.List("controller.quorum.bootstrap.servers")
+	clustered := len(voters) > 0 || len(bootstrap) > 0
 
+	clusterID, err := existingClusterID(append(static.LogDirs(), static.MetadataLogDir()))
+	if err != nil {
+		return nil, err
+	}
+	if clusterID == "" && clustered {
+		// No format step: every node of a new cluster derives the same id
+		// from the quorum it is configured with.
+		clusterID = derivedClusterID(voterList, bootstrap)
+	}
 	b.logs, err = log.OpenManager(static.LogDirs(), log.ManagerOptions{
 		NodeID:    b.nodeID,
+		ClusterID: clusterID,
 		Logger:    loggers.Logger(logLogger),
 		ConfigFor: func(topic string) log.Config { return logConfig(b.layers.Load().DefaultTopic()) },
+		Cleaner: log.CleanerConfig{
+			Enable:           static.Bool("log.cleaner.enable"),
+			Threads:          int(static.Int32("log.cleaner.threads")),
+			BackoffMs:        static.Int64("log.cleaner.backoff.ms"),
+			DedupeBufferSize: static.Int64("log.cleaner.dedupe.buffer.size"),
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -148,12 +179,13 @@ func start(opts Options) (b *Broker, err error) {
 	logger.Info("log directories loaded", "dirs", static.LogDirs(), "cluster_id", b.logs.ClusterID(),
 		"clean_shutdown", b.logs.CleanShutdown())
 
-	metaDir := static.MetadataLogDir()
-	b.meta, err = metadata.Open(metadata.Config{
+	mcfg := metadata.Config{
 		NodeID:    b.nodeID,
-		Dir:       metaDir,
+		Dir:       static.MetadataLogDir(),
 		ClusterID: b.logs.ClusterID(),
 		Logger:    loggers.Logger(metadataLogger),
+		Voters:    voters,
+		Bootstrap: bootstrap,
 		Controller: metadata.ControllerConfig{
 			DefaultNumPartitions:     static.Int32("num.partitions"),
 			DefaultReplicationFactor: int16(static.Int32("default.replication.factor")),
@@ -163,16 +195,52 @@ func start(opts Options) (b *Broker, err error) {
 				return b.topicConfig(img, topic).Log().UncleanLeaderElectionEnable
 			},
 		},
-	})
+	}
+	if clustered {
+		mcfg.HeartbeatTimeout = ms(int64(static.Int32("controller.quorum.fetch.timeout.ms")))
+		mcfg.ElectionTimeout = ms(int64(static.Int32("controller.quorum.election.timeout.ms")))
+		mcfg.Controller.BrokerSessionTimeout = ms(int64(static.Int32("broker.session.timeout.ms")))
+		if addr, ok := voters[b.nodeID]; ok {
+			// A voter runs raft and the controller service on its
+			// CONTROLLER listener.
+			mcfg.BindAddr = addr
+			for _, l := range listeners {
+				if controllerNames[l.Listener] {
+					mcfg.BindAddr = net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
+				}
+			}
+		} else {
+			// A broker-only node follows the metadata log on an ephemeral
+			// port of its first listener's host.
+			host := "127.0.0.1"
+			if len(listeners) > 0 && listeners[0].Host != "" {
+				host = listeners[0].Host
+			}
+			mcfg.BindAddr = net.JoinHostPort(host, "0")
+			if len(advertised) > 0 && advertised[0].Host != "" {
+				mcfg.AdvertisedHost = advertised[0].Host
+			}
+		}
+	}
+	b.meta, err = metadata.Open(mcfg)
 	if err != nil {
 		return nil, fmt.Errorf("open metadata: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
 	if err := b.meta.WaitReady(ctx); err != nil {
 		return nil, fmt.Errorf("metadata quorum not ready: %w", err)
 	}
+	if !b.isBroker {
+		logger.Info("kafka-server started as a controller only", "node_id", b.nodeID, "cluster_id", b.logs.ClusterID(),
+			"startup", time.Since(start).Round(time.Millisecond))
+		return b, nil
+	}
 
+	interBroker, err := static.InterBrokerListenerName()
+	if err != nil {
+		return nil, err
+	}
 	b.replicas = replica.NewManager(replica.Config{
 		NodeID: b.nodeID,
 		Logs:   b.logs,
@@ -182,7 +250,16 @@ func start(opts Options) (b *Broker, err error) {
 		MinInsyncReplicas: func(img *metadata.Image, topic string) int {
 			return int(b.topicConfig(img, topic).Log().MinInSyncReplicas)
 		},
-		Logger: loggers.Logger(replicaLogger),
+		Logger:                       loggers.Logger(replicaLogger),
+		Controller:                   b.meta.Controller(),
+		InterBrokerListener:          interBroker,
+		ReplicaFetchWaitMax:          ms(int64(static.Int32("replica.fetch.wait.max.ms"))),
+		ReplicaFetchMinBytes:         static.Int32("replica.fetch.min.bytes"),
+		ReplicaFetchMaxBytes:         static.Int32("replica.fetch.max.bytes"),
+		ReplicaFetchResponseMaxBytes: static.Int32("replica.fetch.response.max.bytes"),
+		ReplicaFetchBackoff:          ms(int64(static.Int32("replica.fetch.backoff.ms"))),
+		ReplicaSocketTimeout:         ms(int64(static.Int32("replica.socket.timeout.ms"))),
+		ReplicaLagTimeMax:            ms(static.Int64("replica.lag.time.max.ms")),
 	})
 	b.groups = group.New(group.Config{
 		OffsetsTopicPartitions: static.Int32("offsets.topic.num.partitions"),
@@ -256,21 +333,14 @@ func start(opts Options) (b *Broker, err error) {
 	reg := metadata.BrokerRegistration{
 		ID: b.nodeID, IncarnationID: incarnation, ClusterID: b.logs.ClusterID(), Listeners: endpoints, Rack: static.Get("broker.rack"),
 	}
-	epoch, err := b.meta.Controller().RegisterBroker(ctx, reg)
-	if errors.Is(err, kerr.DuplicateBrokerRegistration) && b.meta.IsController() && len(current.Brokers) <= 1 {
-		// Our previous incarnation, stopped without fencing itself (kill -9
-		// or a crash). We hold the log directories' lock, so it is not
-		// running: fence it and register anew.
-		if err := b.meta.Controller().FenceBroker(ctx, b.nodeID, -1); err != nil {
-			return nil, fmt.Errorf("fence previous incarnation: %w", err)
-		}
-		epoch, err = b.meta.Controller().RegisterBroker(ctx, reg)
-	}
-	if err != nil {
+	b.lifecycle = b.meta.StartBrokerLifecycle(reg, metadata.BrokerLifecycleConfig{
+		HeartbeatInterval: ms(int64(static.Int32("broker.heartbeat.interval.ms"))),
+		// A single node holds its log directories' lock, so a registration
+		// left by its previous incarnation (kill -9) cannot be alive.
+		ReplaceStaleIncarnation: !clustered,
+	})
+	if _, err := b.lifecycle.WaitUnfenced(ctx); err != nil {
 		return nil, fmt.Errorf("register broker: %w", err)
-	}
-	if err := b.meta.Controller().UnfenceBroker(ctx, b.nodeID, epoch); err != nil {
-		return nil, fmt.Errorf("unfence broker: %w", err)
 	}
 
 	b.bg.Add(1)
@@ -462,6 +532,12 @@ func logConfig(t config.TopicConfig) log.Config {
 	c.FileDeleteDelayMs = s.FileDeleteDelayMs
 	c.CleanupPolicy = s.CleanupPolicy
 	c.Preallocate = s.Preallocate
+	c.DeleteRetentionMs = s.DeleteRetentionMs
+	c.MinCleanableRatio = s.MinCleanableRatio
+	c.MinCompactionLagMs = s.MinCompactionLagMs
+	c.MaxCompactionLagMs = s.MaxCompactionLagMs
+	c.CompressionType = s.CompressionType
+	c.CompressionLevel = s.CompressionLevel
 	return c
 }
 
@@ -492,6 +568,16 @@ func listenerNames(ls []server.Listener) []string {
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		b.logger.Info("shutting down")
+		if b.lifecycle != nil {
+			// Controlled shutdown: leadership moves off this broker before
+			// it stops serving, so clients fail over at once.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := b.lifecycle.ControlledShutdown(ctx); err != nil {
+				b.logger.Warn("controlled shutdown", "err", err)
+			}
+			cancel()
+			b.lifecycle.Close()
+		}
 		if b.srv != nil {
 			b.srv.Close(10 * time.Second)
 		}
@@ -502,6 +588,9 @@ func (b *Broker) Close() error {
 		b.bg.Wait()
 		if b.unsub != nil {
 			b.unsub()
+		}
+		if b.replicas != nil {
+			b.replicas.Close()
 		}
 		var errs []error
 		if b.meta != nil {
@@ -519,6 +608,9 @@ func (b *Broker) Close() error {
 // abort releases what a failed Start opened, without a clean-shutdown
 // marker.
 func (b *Broker) abort() {
+	if b.lifecycle != nil {
+		b.lifecycle.Close()
+	}
 	if b.srv != nil {
 		b.srv.Close(time.Second)
 	}
@@ -529,6 +621,9 @@ func (b *Broker) abort() {
 	b.bg.Wait()
 	if b.unsub != nil {
 		b.unsub()
+	}
+	if b.replicas != nil {
+		b.replicas.Close()
 	}
 	if b.meta != nil {
 		b.meta.Close()

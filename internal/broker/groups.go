@@ -48,8 +48,13 @@ func (st offsetsStorage) Append(ctx context.Context, p int32, batch []byte) (int
 		return -1, err
 	}
 	if err := part.WaitForHighWatermark(ctx, res.LastOffset+1); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 			return -1, kerr.RequestTimedOut
+		case errors.Is(err, replica.ErrNotEnoughReplicasAfterAppend):
+			return -1, kerr.NotEnoughReplicasAfterAppend
+		case errors.Is(err, replica.ErrNotLeader):
+			return -1, kerr.NotLeaderForPartition
 		}
 		return -1, err
 	}

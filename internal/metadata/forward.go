@@ -129,13 +129,25 @@ var (
 	// it reports. The lifecycle waits for its own unfencing instead.
 	mBrokerHeartbeat = method[BrokerHeartbeat, BrokerHeartbeatReply]{"BrokerHeartbeat", (*Controller).brokerHeartbeat, false}
 	mAddObserver     = method[addObserverRequest, struct{}]{"AddObserver", (*Controller).addObserver, false}
+	// Sync does nothing on the controller; forwarded, it makes this node
+	// wait until it has applied what the controller had applied.
+	mSync = method[struct{}, struct{}]{"Sync", func(*Controller, context.Context, struct{}) (struct{}, error) { return struct{}{}, nil }, true}
 )
+
+// Sync waits (briefly, bounded like forwarded writes) until this node has
+// applied every metadata entry the active controller had applied when
+// asked, so that a read on this node sees writes made through other nodes.
+// On the controller itself it returns at once.
+func (c *Controller) Sync(ctx context.Context) error {
+	_, err := mSync.call(ctx, c, struct{}{})
+	return err
+}
 
 // rpcMethods is every method by name, for the RPC server.
 var rpcMethods = methodTable(
 	mCreateTopics, mDeleteTopics, mCreatePartitions, mAllocateProducerIDs, mUpdateFeatures,
 	mIncrementalAlterConfigs, mAlterConfigs, mAlterClientQuotas, mRegisterBroker, mFenceBroker,
-	mUnfenceBroker, mUnregisterBroker, mAlterPartition, mElectLeaders, mBrokerHeartbeat, mAddObserver,
+	mUnfenceBroker, mUnregisterBroker, mAlterPartition, mElectLeaders, mBrokerHeartbeat, mAddObserver, mSync,
 )
 
 func methodTable(ms ...rpcMethod) map[string]rpcMethod {

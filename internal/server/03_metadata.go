@@ -45,6 +45,12 @@ func handleMetadata(s *Server, ctx context.Context, c *conn, _ *request, req *km
 	all := req.Topics == nil || (req.Version == 0 && len(req.Topics) == 0)
 	var missing []string
 	if !all {
+		for _, t := range req.Topics {
+			if t.Topic != nil && *t.Topic != "" && img.Topics[*t.Topic] == nil {
+				img = s.syncMetadata(ctx)
+				break
+			}
+		}
 		allowAuto := req.Version < 4 || req.AllowAutoTopicCreation
 		settings := s.settings()
 		for _, t := range req.Topics {

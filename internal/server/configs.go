@@ -47,7 +47,7 @@ type Loggers interface {
 	Set(name, level string) error // "" resets to the root level
 }
 
-func handleDescribeConfigs(s *Server, _ context.Context, _ *conn, _ *request, req *kmsg.DescribeConfigsRequest) *kmsg.DescribeConfigsResponse {
+func handleDescribeConfigs(s *Server, ctx context.Context, _ *conn, _ *request, req *kmsg.DescribeConfigsRequest) *kmsg.DescribeConfigsResponse {
 	resp := req.ResponseKind().(*kmsg.DescribeConfigsResponse)
 	layers := s.cfg.Layers()
 	img := s.cfg.Meta.Image()
@@ -60,6 +60,9 @@ func handleDescribeConfigs(s *Server, _ context.Context, _ *conn, _ *request, re
 			if validTopicNameErr(r.ResourceName) != nil {
 				setErr(&rr.ErrorCode, &rr.ErrorMessage, kerr.InvalidTopicException, "Topic name '"+r.ResourceName+"' is illegal")
 				break
+			}
+			if img.Topics[r.ResourceName] == nil {
+				img = s.syncMetadata(ctx)
 			}
 			if img.Topics[r.ResourceName] == nil {
 				setErr(&rr.ErrorCode, &rr.ErrorMessage, kerr.UnknownTopicOrPartition, "The topic '"+r.ResourceName+"' does not exist.")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -98,4 +99,17 @@ func (s *Server) partitionError(err error, topic string, partition int32) (int16
 	}
 	s.log.Error("unexpected error", "topic", topic, "partition", partition, "err", err)
 	return kerr.UnknownServerError.Code, kmsg.StringPtr(err.Error()), nil
+}
+
+// syncMetadata catches this broker's metadata up with the active
+// controller before answering that something does not exist, so a client
+// that just created a topic through another broker finds it here. It is
+// bounded and best effort.
+func (s *Server) syncMetadata(ctx context.Context) *metadata.Image {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := s.controller().Sync(ctx); err != nil {
+		s.log.Debug("metadata sync", "err", err)
+	}
+	return s.cfg.Meta.Image()
 }
