@@ -63,17 +63,17 @@ type Options struct {
 type Broker struct {
 	logger  *slog.Logger
 	loggers *Loggers
-	layers atomic.Pointer[config.Layers]
-	static config.Layers
-	nodeID int32
+	layers  atomic.Pointer[config.Layers]
+	static  config.Layers
+	nodeID  int32
 
-	logs     *log.Manager
-	meta     *metadata.Node
+	logs      *log.Manager
+	meta      *metadata.Node
 	replicas  *replica.Manager
 	groups    *group.Coordinator
 	lifecycle *metadata.BrokerLifecycle
 	isBroker  bool
-	srv      *server.Server
+	srv       *server.Server
 
 	coordMu     sync.Mutex
 	coordLoaded map[int32]int32 // __consumer_offsets partition -> leader epoch loaded
