@@ -6,11 +6,12 @@ LDFLAGS   := -s -w -X github.com/kafkakit/kafkakit/internal/buildinfo.Version=$(
 CMDS      := $(notdir $(wildcard cmd/*))
 FUZZTIME  ?= 10s
 
-.PHONY: help build test test-short run bench fuzz lint clean
+.PHONY: help build test test-short run cluster bench fuzz lint clean
 
 help:
 	@echo "make run     build everything and start a single-node broker (localhost:9092)"
 	@echo "make test    run every test (unit, golden, compatibility with real clients)"
+	@echo "make cluster build and start three local nodes (localhost:9092-9094)"
 	@echo "make build   build all binaries into $(BIN)/"
 	@echo "make bench   run the benchmarks"
 	@echo "make fuzz    run every fuzz target for FUZZTIME ($(FUZZTIME)) each"
@@ -28,10 +29,13 @@ test-short:
 	$(GO) test -short ./...
 
 run: build
-	./scripts/run.sh
+	./scripts/run.sh $(ARGS)
+
+cluster: build
+	./scripts/cluster.sh $(ARGS)
 
 bench:
-	./scripts/bench.sh
+	./scripts/bench.sh $(BENCH_ARGS)
 
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
