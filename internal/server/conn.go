@@ -61,6 +61,7 @@ type request struct {
 	clientID string
 	kreq     kmsg.Request // nil for an ApiVersions request of unknown version
 	received time.Time
+	body     []byte // the frame; decoded byte fields alias it
 }
 
 const (
@@ -134,7 +135,7 @@ func (c *conn) read(ctx context.Context) {
 		// A frame has started; the client must finish it promptly even if
 		// the idle timeout is long.
 		c.nc.SetReadDeadline(time.Now().Add(frameTimeout(idle)))
-		body := make([]byte, size)
+		body := getBody(int(size))
 		if _, err := io.ReadFull(br, body); err != nil {
 			c.readFailed(err, "read frame body")
 			return
@@ -146,6 +147,7 @@ func (c *conn) read(ctx context.Context) {
 			return
 		}
 		req.received = time.Now()
+		req.body = body
 		select {
 		case c.reqs <- req:
 		case <-c.done:
@@ -189,6 +191,11 @@ func (c *conn) process(ctx context.Context) {
 	defer close(c.resps)
 	for req := range c.reqs {
 		frame, err := c.srv.handle(ctx, c, req)
+		if reusableBody(req.key) {
+			// Nothing of these requests outlives the handler (the log copies
+			// produced batches to its file), so the frame's buffer is reused.
+			putBody(req.body)
+		}
 		if err != nil {
 			c.log.Warn("closing connection: request cannot be served", "api", kmsg.NameForKey(req.key), "version", req.version, "err", err)
 			c.close()
@@ -349,4 +356,47 @@ func (r *reader) skipTags() bool {
 		r.b = r.b[size:]
 	}
 	return true
+}
+
+// Request bodies are pooled by size class so that the data path (produce,
+// fetch) does not allocate and clear a fresh buffer per request.
+var bodyPools [24]sync.Pool // classes of 1 KiB << i
+
+func bodyClass(n int) int {
+	c := 0
+	for (1024 << c) < n && c < len(bodyPools)-1 {
+		c++
+	}
+	return c
+}
+
+func getBody(n int) []byte {
+	c := bodyClass(n)
+	if (1024<<c) >= n && c < len(bodyPools) {
+		if b, ok := bodyPools[c].Get().(*[]byte); ok {
+			return (*b)[:n]
+		}
+		return make([]byte, n, 1024<<c)
+	}
+	return make([]byte, n)
+}
+
+func putBody(b []byte) {
+	c := bodyClass(cap(b))
+	if cap(b) != 1024<<c || cap(b) > 64<<20 {
+		return
+	}
+	b = b[:0]
+	bodyPools[c].Put(&b)
+}
+
+// reusableBody reports whether nothing of a request of this key is kept
+// after its handler returns, so its buffer can be reused. Group and config
+// requests keep byte fields (member metadata, assignments) and are not.
+func reusableBody(key int16) bool {
+	switch key {
+	case 0, 1, 2, 3, 12, 18, 23:
+		return true
+	}
+	return false
 }
