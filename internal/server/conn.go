@@ -364,7 +364,7 @@ var bodyPools [24]sync.Pool // classes of 1 KiB << i
 
 func bodyClass(n int) int {
 	c := 0
-	for (1024 << c) < n && c < len(bodyPools)-1 {
+	for (1024<<c) < n && c < len(bodyPools)-1 {
 		c++
 	}
 	return c
