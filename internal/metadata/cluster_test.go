@@ -47,6 +47,9 @@ type clusterOptions struct {
 	// bootstrapOnly gives the observers the voters' addresses as
 	// controller.quorum.bootstrap.servers instead of the voter map.
 	bootstrapOnly bool
+	// balanceInterval is the controller's leader imbalance check
+	// interval (0: no automatic preferred-leader balancing).
+	balanceInterval time.Duration
 }
 
 // testCluster is three voters (ids 1-3) over real loopback TCP, each with
@@ -96,6 +99,8 @@ func startCluster(t testing.TB, opts clusterOptions) *testCluster {
 func (c *testCluster) config(id int32, ln net.Listener) Config {
 	ctrl := testControllerConfig()
 	ctrl.BrokerSessionTimeout = c.opts.session
+	ctrl.LeaderImbalanceCheckInterval = c.opts.balanceInterval
+	ctrl.LeaderImbalancePerBrokerPercentage = 10
 	cfg := Config{
 		NodeID: id, Dir: c.dirs[id], ClusterID: testClusterID, Voters: c.voters, Listener: ln,
 		TrailingLogs: c.opts.trailingLogs, Logger: testLoggerFor(c.t), Controller: ctrl,

@@ -48,6 +48,24 @@ type ControllerConfig struct {
 	// told to, and an unfenced registration counts as live for
 	// DUPLICATE_BROKER_REGISTRATION.
 	BrokerSessionTimeout time.Duration
+	// LeaderImbalanceCheckInterval is how often the active controller
+	// moves leadership back to preferred replicas (controller_balance.go):
+	// leader.imbalance.check.interval.seconds when
+	// auto.leader.rebalance.enable is true (Kafka: 300 s, true). Zero
+	// disables the balancing, as auto.leader.rebalance.enable=false does.
+	LeaderImbalanceCheckInterval time.Duration
+	// LeaderImbalancePerBrokerPercentage
+	// (leader.imbalance.per.broker.percentage, Kafka's default 10) is the
+	// share of a broker's preferred partitions, in percent, that it may
+	// not lead before balancing elects it; 0 balances every partition
+	// whose preferred replica can lead, as KRaft does.
+	LeaderImbalancePerBrokerPercentage int32
+	// UncleanLeaderElectionCheckInterval
+	// (unclean.leader.election.interval.ms) is how often the active
+	// controller elects leaders for leaderless partitions of topics with
+	// unclean leader election enabled; zero means Kafka's default, five
+	// minutes. Without UncleanLeaderElection it does nothing.
+	UncleanLeaderElectionCheckInterval time.Duration
 	// Rand drives replica placement; nil seeds one from crypto/rand.
 	Rand Rand
 	// IDSource supplies the random bytes of new topic ids; nil is

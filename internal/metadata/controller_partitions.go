@@ -48,34 +48,56 @@ func (o *overlay) change(t *Topic, r PartitionChangeRecord) {
 	o.parts[partKey{t.ID, r.Partition}] = mergePartitionChange(o.get(t, r.Partition), r)
 }
 
-// partitionChange computes the change that moves p to targetISR (nil keeps
-// the ISR) and elects a leader under el, following KRaft 3.9's
-// PartitionChangeBuilder without reassignment and without eligible leader
-// replicas. A leader is valid if it is in the target ISR and acceptable.
-// As in KRaft, an ISR is never emptied: when the last ISR member goes
-// away, the partition loses its leader but keeps that member in the ISR,
-// so it can lead again, cleanly, when it returns. ok is false when nothing
-// changes.
-func partitionChange(t *Topic, p *Partition, targetISR []int32, el election, acceptable func(int32) bool) (rec PartitionChangeRecord, ok bool) {
-	if targetISR == nil {
-		targetISR = p.ISR
+// changeTarget is what a partition change aims for. A nil field keeps the
+// partition's current value; an empty, non-nil one sets it to empty.
+type changeTarget struct {
+	isr, replicas, adding, removing []int32
+}
+
+// partitionChange computes the record that moves p towards target and
+// elects a leader under el, step for step as KRaft 3.9's
+// PartitionChangeBuilder.build does without eligible leader replicas:
+//
+//  1. A reassignment in progress completes as soon as the target ISR
+//     allows it (completeReassignment), whatever the change is for.
+//  2. The leader is elected from the resulting replicas and ISR: a valid
+//     leader is in the ISR and acceptable. electPreferred takes the first
+//     replica if valid, the others keep a valid current leader, and then
+//     the first valid replica wins; electUnclean falls back to the first
+//     acceptable replica, which becomes the whole ISR.
+//  3. A change that drops a replica from the assignment bumps the leader
+//     epoch even when the leader stays, so that the removed replica's
+//     fetches are fenced.
+//  4. An ISR is never emptied: when the last ISR member goes away, the
+//     partition loses its leader but keeps that member in the ISR, so it
+//     can lead again, cleanly, when it returns.
+//
+// ok is false when nothing changes.
+func partitionChange(t *Topic, p *Partition, target changeTarget, el election, acceptable func(int32) bool) (rec PartitionChangeRecord, ok bool) {
+	isr := orCurrent(target.isr, p.ISR)
+	replicas := orCurrent(target.replicas, p.Replicas)
+	adding := orCurrent(target.adding, p.AddingReplicas)
+	removing := orCurrent(target.removing, p.RemovingReplicas)
+	if r, i, done := completeReassignment(replicas, isr, adding, removing); done {
+		replicas, isr, adding, removing = r, i, []int32{}, []int32{}
 	}
-	valid := func(id int32) bool { return slices.Contains(targetISR, id) && acceptable(id) }
+
+	valid := func(id int32) bool { return slices.Contains(isr, id) && acceptable(id) }
 	leader, unclean := NoLeader, false
 	switch {
-	case el == electPreferred && valid(p.PreferredLeader()):
-		leader = p.PreferredLeader()
+	case el == electPreferred && len(replicas) > 0 && valid(replicas[0]):
+		leader = replicas[0]
 	case valid(p.Leader):
 		leader = p.Leader
 	default:
-		for _, id := range p.Replicas {
+		for _, id := range replicas {
 			if valid(id) {
 				leader = id
 				break
 			}
 		}
 		if leader == NoLeader && el == electUnclean {
-			for _, id := range p.Replicas {
+			for _, id := range replicas {
 				if acceptable(id) {
 					leader, unclean = id, true
 					break
@@ -84,16 +106,59 @@ func partitionChange(t *Topic, p *Partition, targetISR []int32, el election, acc
 		}
 	}
 	rec = PartitionChangeRecord{TopicID: t.ID, Partition: p.ID, PartitionEpoch: p.PartitionEpoch, Leader: NoLeaderChange}
-	if leader != p.Leader {
+	switch {
+	case leader != p.Leader:
 		rec.Leader = leader
 		if unclean {
 			rec.ISR = []int32{leader}
 		}
+	case !containsAll(replicas, p.Replicas):
+		rec.Leader = p.Leader
 	}
-	if rec.ISR == nil && len(targetISR) > 0 && !slices.Equal(targetISR, p.ISR) {
-		rec.ISR = slices.Clone(targetISR)
+	if rec.ISR == nil && len(isr) > 0 && !slices.Equal(isr, p.ISR) {
+		rec.ISR = slices.Clone(isr)
 	}
-	return rec, rec.Leader != NoLeaderChange || rec.ISR != nil
+	if len(replicas) > 0 && !slices.Equal(replicas, p.Replicas) {
+		rec.Replicas = slices.Clone(replicas)
+	}
+	if !slices.Equal(adding, p.AddingReplicas) {
+		rec.AddingReplicas = append([]int32{}, adding...)
+	}
+	if !slices.Equal(removing, p.RemovingReplicas) {
+		rec.RemovingReplicas = append([]int32{}, removing...)
+	}
+	ok = rec.Leader != NoLeaderChange || rec.ISR != nil || rec.Replicas != nil ||
+		rec.AddingReplicas != nil || rec.RemovingReplicas != nil
+	return rec, ok
+}
+
+// orCurrent returns target, or cur when target is nil.
+func orCurrent(target, cur []int32) []int32 {
+	if target == nil {
+		return cur
+	}
+	return target
+}
+
+// containsAll reports whether every id of b is in a.
+func containsAll(a, b []int32) bool {
+	for _, id := range b {
+		if !slices.Contains(a, id) {
+			return false
+		}
+	}
+	return true
+}
+
+// without returns the ids of a that are not in b, in a's order.
+func without(a, b []int32) []int32 {
+	out := make([]int32, 0, len(a))
+	for _, id := range a {
+		if !slices.Contains(b, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (c *Controller) onlineElection(img *Image, topic string) election {
@@ -117,7 +182,7 @@ func (c *Controller) removeBroker(o *overlay, id int32) []Record {
 				continue
 			}
 			isr := slices.DeleteFunc(slices.Clone(p.ISR), func(r int32) bool { return r == id })
-			if rec, ok := partitionChange(t, p, isr, c.onlineElection(o.img, t.Name), acceptable); ok {
+			if rec, ok := partitionChange(t, p, changeTarget{isr: isr}, c.onlineElection(o.img, t.Name), acceptable); ok {
 				records = append(records, rec)
 				o.change(t, rec)
 			}
@@ -138,7 +203,7 @@ func (c *Controller) electLeaderless(o *overlay, add int32) []Record {
 			if p.HasLeader() {
 				continue
 			}
-			if rec, ok := partitionChange(t, p, nil, c.onlineElection(o.img, t.Name), acceptable); ok {
+			if rec, ok := partitionChange(t, p, changeTarget{}, c.onlineElection(o.img, t.Name), acceptable); ok {
 				records = append(records, rec)
 				o.change(t, rec)
 			}
@@ -334,7 +399,10 @@ type ISRChangeResult struct {
 // INVALID_UPDATE_VERSION, a request from a non-leader or with an ISR that
 // is not a set of replicas containing the leader INVALID_REQUEST, and an
 // ISR naming an unregistered or fenced broker INELIGIBLE_REPLICA (the
-// server sends OPERATION_NOT_ATTEMPTED instead to v0-v1 clients). The
+// server sends OPERATION_NOT_ATTEMPTED instead to v0-v1 clients). An
+// ISR that completes a partition reassignment completes it in the same
+// change (partitionChange); if that moves leadership off the requester,
+// its result is NEW_LEADER_ELECTED although the change was made. The
 // returned error is for the whole request: a stale broker epoch
 // (brokerEpoch -1 skips that check) or a failure to commit.
 func (c *Controller) AlterPartition(ctx context.Context, brokerID int32, brokerEpoch int64, changes []ISRChange) ([]ISRChangeResult, error) {
@@ -380,9 +448,19 @@ func (c *Controller) alterPartition(ctx context.Context, req alterPartitionReque
 			r.Err = codeError(code)
 			continue
 		}
-		if rec, ok := partitionChange(t, p, slices.Clone(ch.NewISR), c.onlineElection(img, t.Name), img.isActive); ok {
+		rec, ok := partitionChange(t, p, changeTarget{isr: slices.Clone(ch.NewISR)}, c.onlineElection(img, t.Name), img.isActive)
+		if ok {
 			records = append(records, rec)
 			o.change(t, rec)
+		}
+		if ok && rec.Leader != NoLeaderChange && rec.Leader != brokerID {
+			// The new ISR completed a reassignment that took the
+			// requester out of the replicas, and leadership moved. As
+			// in KRaft the change is written and the requester is told
+			// NEW_LEADER_ELECTED, so that it waits for the new metadata
+			// (the server sends FENCED_LEADER_EPOCH to v0-v1 clients).
+			r.Err = codeError(kerr.NewLeaderElected)
+			continue
 		}
 		after := o.get(t, ch.Partition)
 		r.Leader, r.ISR, r.LeaderEpoch, r.PartitionEpoch = after.Leader, slices.Clone(after.ISR), after.LeaderEpoch, after.PartitionEpoch
@@ -513,7 +591,7 @@ func (c *Controller) electOne(o *overlay, typ ElectionType, topic string, part i
 	if typ == UncleanElection {
 		el = electUnclean
 	}
-	rec, ok := partitionChange(t, p, nil, el, o.img.isActive)
+	rec, ok := partitionChange(t, p, changeTarget{}, el, o.img.isActive)
 	if !ok {
 		if typ == PreferredElection {
 			return PartitionChangeRecord{}, codeError(kerr.PreferredLeaderNotAvailable)

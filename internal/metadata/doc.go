@@ -43,6 +43,15 @@
 // expired and, asked by a heartbeat, one that shuts down (session.go);
 // BrokerLifecycle runs the broker's side (lifecycle.go).
 //
+// Partition changes follow KRaft's PartitionChangeBuilder
+// (partitionChange): every change of a partition's ISR, leader or
+// assignment goes through one function that also completes a partition
+// reassignment once the ISR allows it (controller_reassign.go). The
+// active controller also elects in the background: preferred leaders when
+// the leadership is imbalanced (auto.leader.rebalance.enable), and
+// leaders of offline partitions whose topic allows unclean election
+// (controller_balance.go).
+//
 // A node not among the voters (process.roles=broker) is an observer: it
 // never bootstraps, asks the active controller to add it as a raft
 // non-voter at its own address, and then receives snapshots and entries

@@ -111,20 +111,25 @@ func (m method[Req, Resp]) serve(c *Controller, ctx context.Context, body json.R
 
 // Methods, one per controller operation. The third field is awaitApply.
 var (
-	mCreateTopics            = method[createTopicsRequest, []TopicResult]{"CreateTopics", (*Controller).createTopics, true}
-	mDeleteTopics            = method[[]TopicRef, []DeleteTopicResult]{"DeleteTopics", (*Controller).deleteTopics, true}
-	mCreatePartitions        = method[createPartitionsRequest, struct{}]{"CreatePartitions", (*Controller).createPartitions, true}
-	mAllocateProducerIDs     = method[brokerEpochRequest, producerIDBlock]{"AllocateProducerIDs", (*Controller).allocateProducerIDs, true}
-	mUpdateFeatures          = method[map[string]int16, struct{}]{"UpdateFeatures", (*Controller).updateFeatures, true}
-	mIncrementalAlterConfigs = method[incrementalAlterConfigsRequest, struct{}]{"IncrementalAlterConfigs", (*Controller).incrementalAlterConfigs, true}
-	mAlterConfigs            = method[alterConfigsRequest, struct{}]{"AlterConfigs", (*Controller).alterConfigs, true}
-	mAlterClientQuotas       = method[alterClientQuotasRequest, errorList]{"AlterClientQuotas", (*Controller).alterClientQuotas, true}
-	mRegisterBroker          = method[BrokerRegistration, int64]{"RegisterBroker", (*Controller).registerBroker, true}
-	mFenceBroker             = method[brokerEpochRequest, struct{}]{"FenceBroker", (*Controller).fenceBroker, true}
-	mUnfenceBroker           = method[brokerEpochRequest, struct{}]{"UnfenceBroker", (*Controller).unfenceBroker, true}
-	mUnregisterBroker        = method[brokerEpochRequest, struct{}]{"UnregisterBroker", (*Controller).unregisterBroker, true}
-	mAlterPartition          = method[alterPartitionRequest, []ISRChangeResult]{"AlterPartition", (*Controller).alterPartition, true}
-	mElectLeaders            = method[electLeadersRequest, []ElectionResult]{"ElectLeaders", (*Controller).electLeaders, true}
+	mCreateTopics                = method[createTopicsRequest, []TopicResult]{"CreateTopics", (*Controller).createTopics, true}
+	mDeleteTopics                = method[[]TopicRef, []DeleteTopicResult]{"DeleteTopics", (*Controller).deleteTopics, true}
+	mCreatePartitions            = method[createPartitionsRequest, struct{}]{"CreatePartitions", (*Controller).createPartitions, true}
+	mAllocateProducerIDs         = method[brokerEpochRequest, producerIDBlock]{"AllocateProducerIDs", (*Controller).allocateProducerIDs, true}
+	mUpdateFeatures              = method[map[string]int16, struct{}]{"UpdateFeatures", (*Controller).updateFeatures, true}
+	mIncrementalAlterConfigs     = method[incrementalAlterConfigsRequest, struct{}]{"IncrementalAlterConfigs", (*Controller).incrementalAlterConfigs, true}
+	mAlterConfigs                = method[alterConfigsRequest, struct{}]{"AlterConfigs", (*Controller).alterConfigs, true}
+	mAlterClientQuotas           = method[alterClientQuotasRequest, errorList]{"AlterClientQuotas", (*Controller).alterClientQuotas, true}
+	mRegisterBroker              = method[BrokerRegistration, int64]{"RegisterBroker", (*Controller).registerBroker, true}
+	mFenceBroker                 = method[brokerEpochRequest, struct{}]{"FenceBroker", (*Controller).fenceBroker, true}
+	mUnfenceBroker               = method[brokerEpochRequest, struct{}]{"UnfenceBroker", (*Controller).unfenceBroker, true}
+	mUnregisterBroker            = method[brokerEpochRequest, struct{}]{"UnregisterBroker", (*Controller).unregisterBroker, true}
+	mAlterPartition              = method[alterPartitionRequest, []ISRChangeResult]{"AlterPartition", (*Controller).alterPartition, true}
+	mElectLeaders                = method[electLeadersRequest, []ElectionResult]{"ElectLeaders", (*Controller).electLeaders, true}
+	mAlterPartitionReassignments = method[[]Reassignment, []ReassignmentResult]{"AlterPartitionReassignments",
+		(*Controller).alterPartitionReassignments, true}
+	// A listing reads the controller's image and writes nothing.
+	mListPartitionReassignments = method[listReassignmentsRequest, []OngoingReassignment]{"ListPartitionReassignments",
+		(*Controller).listPartitionReassignments, false}
 	// A heartbeat must not wait for this node to catch up: that is what
 	// it reports. The lifecycle waits for its own unfencing instead.
 	mBrokerHeartbeat = method[BrokerHeartbeat, BrokerHeartbeatReply]{"BrokerHeartbeat", (*Controller).brokerHeartbeat, false}
@@ -147,7 +152,8 @@ func (c *Controller) Sync(ctx context.Context) error {
 var rpcMethods = methodTable(
 	mCreateTopics, mDeleteTopics, mCreatePartitions, mAllocateProducerIDs, mUpdateFeatures,
 	mIncrementalAlterConfigs, mAlterConfigs, mAlterClientQuotas, mRegisterBroker, mFenceBroker,
-	mUnfenceBroker, mUnregisterBroker, mAlterPartition, mElectLeaders, mBrokerHeartbeat, mAddObserver, mSync,
+	mUnfenceBroker, mUnregisterBroker, mAlterPartition, mElectLeaders, mAlterPartitionReassignments,
+	mListPartitionReassignments, mBrokerHeartbeat, mAddObserver, mSync,
 )
 
 func methodTable(ms ...rpcMethod) map[string]rpcMethod {
@@ -202,6 +208,10 @@ type (
 		// Targets nil means every partition; JSON keeps nil and empty
 		// apart (null and []).
 		Targets []TopicPartitions
+	}
+	listReassignmentsRequest struct {
+		// Topics nil lists every reassignment in progress.
+		Topics []TopicPartitions
 	}
 	addObserverRequest struct {
 		ID      int32
@@ -511,6 +521,28 @@ func (r *ElectionResult) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*r = ElectionResult(v.fields)
+	r.Err = errorFromWire(v.Err)
+	return nil
+}
+
+func (r ReassignmentResult) MarshalJSON() ([]byte, error) {
+	type fields ReassignmentResult
+	return json.Marshal(struct {
+		fields
+		Err *controllerrpc.Error
+	}{fields(r), errorToWire(r.Err)})
+}
+
+func (r *ReassignmentResult) UnmarshalJSON(b []byte) error {
+	type fields ReassignmentResult
+	var v struct {
+		fields
+		Err *controllerrpc.Error
+	}
+	if err := controllerrpc.DecodeJSON(b, &v); err != nil {
+		return err
+	}
+	*r = ReassignmentResult(v.fields)
 	r.Err = errorFromWire(v.Err)
 	return nil
 }

@@ -101,8 +101,9 @@ type Config struct {
 // Goroutines: raft's own, one that turns raft observations into readiness
 // wake-ups, one that activates the controller after each election, the
 // CONTROLLER listener's router and RPC server (TCP only), the broker
-// session checker (voters), the join loop (observers) and any broker
-// lifecycles started on the node. Close stops them all.
+// session checker (voters), the background elections (voters, when
+// configured), the join loop (observers) and any broker lifecycles started
+// on the node. Close stops them all.
 type Node struct {
 	cfg    Config
 	logger *slog.Logger
@@ -369,6 +370,10 @@ func Open(cfg Config) (*Node, error) {
 	if voter && cfg.Controller.BrokerSessionTimeout > 0 {
 		n.wg.Add(1)
 		go n.ctrl.expireSessions(n.stop)
+	}
+	if voter && (cfg.Controller.LeaderImbalanceCheckInterval > 0 || cfg.Controller.UncleanLeaderElection != nil) {
+		n.wg.Add(1)
+		go n.ctrl.runElections(n.stop)
 	}
 	if !voter {
 		n.wg.Add(1)
