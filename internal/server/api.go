@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -77,11 +78,17 @@ func (s *Server) handle(ctx context.Context, c *conn, r *request) ([]byte, error
 		v.ApiKeys = append(v.ApiKeys, k)
 		resp = v
 	} else {
+		var produceThrottle time.Duration
+		if p, ok := r.kreq.(*kmsg.ProduceRequest); ok {
+			produceThrottle = s.chargeProduce(r.clientID, p)
+		}
+		start := time.Now()
 		var err error
 		resp, err = s.apis[r.key].handle(ctx, s, c, r)
 		if err != nil {
 			return nil, err
 		}
+		s.throttle(c, r, resp, time.Since(start), produceThrottle)
 		if resp == nil {
 			return nil, nil
 		}
@@ -125,4 +132,16 @@ func sizeHint(resp kmsg.Response) int {
 		}
 	}
 	return n
+}
+
+// chargeProduce charges a produce request's record bytes to its client's
+// producer_byte_rate quota.
+func (s *Server) chargeProduce(clientID string, p *kmsg.ProduceRequest) time.Duration {
+	n := 0
+	for _, t := range p.Topics {
+		for _, pp := range t.Partitions {
+			n += len(pp.Records)
+		}
+	}
+	return s.charge(clientID, quotaProduce, float64(n), time.Now())
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -47,6 +48,10 @@ type conn struct {
 	// when the connection must be closed once the current request is done:
 	// an acks=0 produce that failed has no response to carry the error.
 	closeAfterResponse bool
+
+	// muteUntil (unix nanoseconds) stops the reader from taking the next
+	// request before then: a client over its quota is throttled (KIP-219).
+	muteUntil atomic.Int64
 
 	// fetchScratch holds the record bytes of the fetch being answered;
 	// only the process goroutine uses it, one request at a time.
@@ -113,6 +118,17 @@ func (c *conn) read(ctx context.Context) {
 	maxBytes := c.srv.cfg.SocketRequestMaxBytes
 	idle := c.srv.cfg.ConnectionsMaxIdle
 	for {
+		if until := c.muteUntil.Load(); until > 0 {
+			if d := time.Until(time.Unix(0, until)); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-c.done:
+					return
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
 		if idle > 0 {
 			c.nc.SetReadDeadline(time.Now().Add(idle))
 		}

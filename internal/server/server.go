@@ -45,6 +45,7 @@ type Server struct {
 
 	sessions *fetchSessions
 	pids     producerIDs
+	quotas   *quotas
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -248,6 +249,7 @@ func New(cfg Config) *Server {
 		log:       cfg.Logger,
 		apis:      newAPITable(),
 		sessions:  newFetchSessions(),
+		quotas:    newQuotas(),
 		ctx:       ctx,
 		cancel:    cancel,
 		listeners: make(map[string]net.Listener),
