@@ -66,6 +66,13 @@ func TestResultsRoundTrip(t *testing.T) {
 		{"error list", errorList{nil, e1}, new(errorList)},
 		{"quota ops", []QuotaOp{{Key: "a", Value: 1.5}, {Key: "b", Value: math.Inf(-1)}, {Key: "c", Remove: true}}, new([]QuotaOp)},
 		{"topic specs", []TopicSpec{{Name: "t", NumPartitions: -1, ReplicationFactor: -1, Assignment: map[int32][]int32{0: {1, 2}, 1: {2, 3}}}}, new([]TopicSpec)},
+		{"reassignment results", []ReassignmentResult{{Topic: "t", Partition: 1}, {Topic: "u", Err: codeError(kerr.NoReassignmentInProgress)}}, new([]ReassignmentResult)},
+		{"reassignments", []Reassignment{{Topic: "t", Replicas: []int32{1, 2}}, {Topic: "t", Partition: 1}, {Topic: "t", Partition: 2, Replicas: []int32{}}},
+			new([]Reassignment)},
+		{"ongoing reassignments", []OngoingReassignment{{Topic: "t", Replicas: []int32{3, 1}, AddingReplicas: []int32{3}, RemovingReplicas: []int32{1}}},
+			new([]OngoingReassignment)},
+		{"list all", listReassignmentsRequest{}, new(listReassignmentsRequest)},
+		{"list some", listReassignmentsRequest{Topics: []TopicPartitions{{Topic: "t", Partitions: []int32{0}}}}, new(listReassignmentsRequest)},
 		{"elect all", electLeadersRequest{Type: UncleanElection}, new(electLeadersRequest)},
 		{"elect none", electLeadersRequest{Targets: []TopicPartitions{}}, new(electLeadersRequest)},
 	}
@@ -102,8 +109,10 @@ func FuzzRPCRequest(f *testing.F) {
 		mAlterPartition.name: alterPartitionRequest{BrokerID: 1, BrokerEpoch: 5, Changes: []ISRChange{{Topic: "t", NewISR: []int32{1}}}},
 		mAlterClientQuotas.name: alterClientQuotasRequest{Alterations: []QuotaAlteration{{Entity: QuotaEntity{User: EntityName{Present: true, Name: "u"}},
 			Ops: []QuotaOp{{Key: "producer_byte_rate", Value: 1024}}}}},
-		mBrokerHeartbeat.name: BrokerHeartbeat{BrokerID: 1, BrokerEpoch: 4, AppliedIndex: 9, WantShutDown: true},
-		mRegisterBroker.name:  BrokerRegistration{ID: 1, IncarnationID: UUID{3: 3}, Listeners: []Endpoint{{Name: "PLAINTEXT", Host: "h", Port: 9092}}},
+		mBrokerHeartbeat.name:             BrokerHeartbeat{BrokerID: 1, BrokerEpoch: 4, AppliedIndex: 9, WantShutDown: true},
+		mRegisterBroker.name:              BrokerRegistration{ID: 1, IncarnationID: UUID{3: 3}, Listeners: []Endpoint{{Name: "PLAINTEXT", Host: "h", Port: 9092}}},
+		mAlterPartitionReassignments.name: []Reassignment{{Topic: "t", Replicas: []int32{2, 1}}, {Topic: "t", Partition: 1}},
+		mListPartitionReassignments.name:  listReassignmentsRequest{Topics: []TopicPartitions{{Topic: "t", Partitions: []int32{0, 1}}}},
 	}
 	for name, req := range seeds {
 		b, err := json.Marshal(req)
@@ -151,10 +160,13 @@ func FuzzRPCRequest(f *testing.F) {
 // forwarded response would arrive.
 func FuzzRPCResult(f *testing.F) {
 	results := map[string]any{
-		mCreateTopics.name:      rpcResult[[]TopicResult]{R: []TopicResult{{Name: "t", Err: ErrNotController}}},
-		mAlterClientQuotas.name: rpcResult[errorList]{R: errorList{nil, codeError(kerr.InvalidRequest)}},
-		mBrokerHeartbeat.name:   rpcResult[BrokerHeartbeatReply]{R: BrokerHeartbeatReply{IsCaughtUp: true}},
-		mRegisterBroker.name:    rpcResult[int64]{R: 42},
+		mCreateTopics.name:                rpcResult[[]TopicResult]{R: []TopicResult{{Name: "t", Err: ErrNotController}}},
+		mAlterClientQuotas.name:           rpcResult[errorList]{R: errorList{nil, codeError(kerr.InvalidRequest)}},
+		mBrokerHeartbeat.name:             rpcResult[BrokerHeartbeatReply]{R: BrokerHeartbeatReply{IsCaughtUp: true}},
+		mRegisterBroker.name:              rpcResult[int64]{R: 42},
+		mAlterPartitionReassignments.name: rpcResult[[]ReassignmentResult]{R: []ReassignmentResult{{Topic: "t", Err: codeError(kerr.InvalidReplicaAssignment)}}},
+		mListPartitionReassignments.name: rpcResult[[]OngoingReassignment]{R: []OngoingReassignment{{Topic: "t", Replicas: []int32{2, 1},
+			AddingReplicas: []int32{2}, RemovingReplicas: []int32{1}}}},
 	}
 	for name, r := range results {
 		b, err := json.Marshal(r)
