@@ -3,8 +3,12 @@ package server_test
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,5 +186,194 @@ func FuzzReassignmentRequests(f *testing.F) {
 			}
 			io.CopyN(io.Discard, nc, int64(n))
 		}
+	})
+}
+
+// startCluster starts n in-process brokers that are also the controller
+// quorum (process.roles=broker,controller, as scripts/cluster.sh runs
+// them), each with its own directory, and returns them once all serve.
+func startCluster(t *testing.T, n int) []*testbroker.Broker {
+	t.Helper()
+	ports := make([]int, n)
+	var voters []string
+	for i := range ports {
+		p, err := testbroker.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i] = p
+		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i+1, p))
+	}
+	brokers := make([]*testbroker.Broker, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range brokers {
+		wg.Add(1)
+		// The nodes wait for each other's votes, so they start together.
+		go func() {
+			defer wg.Done()
+			brokers[i], errs[i] = testbroker.Start(testbroker.Options{Dir: t.TempDir(), Configs: map[string]string{
+				"node.id":                   strconv.Itoa(i + 1),
+				"process.roles":             "broker,controller",
+				"listeners":                 fmt.Sprintf("PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:%d", ports[i]),
+				"controller.listener.names": "CONTROLLER",
+				"controller.quorum.voters":  strings.Join(voters, ","),
+				"replica.lag.time.max.ms":   "2000",
+				// raft's heartbeat timeout is the fetch timeout and may not
+				// exceed the election timeout.
+				"controller.quorum.fetch.timeout.ms":    "500",
+				"controller.quorum.election.timeout.ms": "500",
+			}})
+		}()
+	}
+	wg.Wait()
+	t.Cleanup(func() {
+		// Together, so that most controlled shutdowns still find a
+		// quorum. The last broker standing cannot have one and waits
+		// for its controlled shutdown to time out (10 s).
+		var wg sync.WaitGroup
+		for _, b := range brokers {
+			if b != nil {
+				wg.Add(1)
+				go func() { defer wg.Done(); b.Close() }()
+			}
+		}
+		wg.Wait()
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("broker %d: %v", i+1, err)
+		}
+	}
+	return brokers
+}
+
+// TestReassignmentMovesData moves a partition with data from broker 1 to
+// brokers 2 and 3 of a three-node cluster through sarama's ClusterAdmin:
+// the new replicas fetch the log, join the ISR, the move completes with
+// leadership on broker 2, and a consumer reads every record from there.
+// Then a reordered partition gets its new preferred leader through
+// ElectLeaders.
+func TestReassignmentMovesData(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	brokers := startCluster(t, 3)
+	t.Logf("cluster up after %v", time.Since(start))
+	var addrs []string
+	for _, b := range brokers {
+		addrs = append(addrs, b.Addr)
+	}
+	admin := newAdmin(t, addrs...)
+	if err := admin.CreateTopic("moved", &sarama.TopicDetail{NumPartitions: -1, ReplicationFactor: -1,
+		ReplicaAssignment: map[int32][]int32{0: {1}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V3_9_0_0
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	prod, err := sarama.NewSyncProducer(addrs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const records = 50
+	for i := range records {
+		if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: "moved", Value: sarama.StringEncoder(fmt.Sprintf("v%02d", i))}); err != nil {
+			t.Fatalf("produce %d: %v", i, err)
+		}
+	}
+	prod.Close()
+
+	t.Logf("topic created and written after %v", time.Since(start))
+	if err := admin.AlterPartitionReassignments("moved", [][]int32{{2, 3}}); err != nil {
+		t.Fatalf("reassign: %v", err)
+	}
+	reassigned := time.Now()
+	waitUntil(t, "the reassignment to complete", func() (bool, string) {
+		status, err := admin.ListPartitionReassignments("moved", []int32{0})
+		if err != nil {
+			t.Fatalf("list: %v", err)
+		}
+		return len(status["moved"]) == 0, fmt.Sprintf("in progress: %+v", status["moved"][0])
+	})
+	t.Logf("reassignment complete after %v", time.Since(reassigned))
+	partitionIs(t, admin, "moved", 2, []int32{2, 3})
+	t.Logf("leader moved after %v", time.Since(reassigned))
+	cl, err := sarama.NewClient(addrs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	cons, err := sarama.NewConsumerFromClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	pc, err := cons.ConsumePartition("moved", 0, sarama.OffsetOldest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	timeout := time.After(20 * time.Second)
+	for i := range records {
+		select {
+		case m := <-pc.Messages():
+			if want := fmt.Sprintf("v%02d", i); string(m.Value) != want || m.Offset != int64(i) {
+				t.Fatalf("record %d: got %q at offset %d, want %q", i, m.Value, m.Offset, want)
+			}
+		case err := <-pc.Errors():
+			t.Fatalf("consume: %v", err)
+		case <-timeout:
+			t.Fatalf("consumed %d of %d records", i, records)
+		}
+	}
+	t.Logf("records consumed after %v", time.Since(reassigned))
+
+	// A reordering completes at once and keeps the leader; a preferred
+	// election then hands leadership to the new first replica.
+	if err := admin.CreateTopic("reordered", &sarama.TopicDetail{NumPartitions: -1, ReplicationFactor: -1,
+		ReplicaAssignment: map[int32][]int32{0: {1, 2, 3}}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.AlterPartitionReassignments("reordered", [][]int32{{3, 2, 1}}); err != nil {
+		t.Fatalf("reorder: %v", err)
+	}
+	results, err := admin.ElectLeaders(sarama.PreferredElection, map[string][]int32{"reordered": {0}})
+	if err != nil || results["reordered"][0] == nil || results["reordered"][0].ErrorCode != sarama.ErrNoError {
+		t.Fatalf("preferred election: %+v, %v", results, err)
+	}
+	partitionIs(t, admin, "reordered", 3, []int32{3, 2, 1})
+}
+
+// waitUntil polls cond until it holds, failing the test with cond's
+// description of the state after 30 seconds.
+func waitUntil(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s: %s", what, state)
+		}
+		<-tick.C
+	}
+}
+
+// partitionIs waits until partition 0 of topic has the given leader and
+// replicas in the metadata the admin client sees.
+func partitionIs(t *testing.T, admin sarama.ClusterAdmin, topic string, leader int32, replicas []int32) {
+	t.Helper()
+	waitUntil(t, fmt.Sprintf("%s-0 to have leader %d and replicas %v", topic, leader, replicas), func() (bool, string) {
+		meta, err := admin.DescribeTopics([]string{topic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := meta[0].Partitions[0]
+		return p.Leader == leader && slices.Equal(p.Replicas, replicas), fmt.Sprintf("leader %d replicas %v isr %v", p.Leader, p.Replicas, p.Isr)
 	})
 }
