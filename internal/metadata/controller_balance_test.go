@@ -3,6 +3,7 @@ package metadata
 import (
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,4 +158,37 @@ func TestAutoLeaderBalancing(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestUncleanElectionForOfflinePartitions turns unclean leader election on
+// for a topic whose partition is already offline: the active controller's
+// periodic check elects an out-of-sync replica, and leaves the partitions
+// of topics without it offline.
+func TestUncleanElectionForOfflinePartitions(t *testing.T) {
+	t.Parallel()
+	var enabled atomic.Bool
+	cfg := testControllerConfig()
+	cfg.UncleanLeaderElection = func(_ *Image, topic string) bool { return topic == "u" && enabled.Load() }
+	cfg.UncleanLeaderElectionCheckInterval = 20 * time.Millisecond
+	n := openSingle(t, t.TempDir(), cfg)
+	c := n.Controller()
+	ctx := testContext(t)
+	registerBrokers(t, c, "", "")
+	for _, topic := range []string{"c", "u"} {
+		createAssigned(t, c, topic, []int32{1, 2})
+		// Broker 2 falls behind, then broker 1 fails: offline.
+		if r := alterISR(t, n, topic, 0, 1); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	if err := c.FenceBroker(ctx, 1, -1); err != nil {
+		t.Fatal(err)
+	}
+	offline := partView{Replicas: []int32{1, 2}, ISR: []int32{1}, Leader: NoLeader, LeaderEpoch: 1, PartitionEpoch: 2}
+	checkPartition(t, n, "u", 0, offline)
+
+	enabled.Store(true)
+	waitFor(t, clusterWait, "an unclean leader for u-0", func() bool { return n.Image().Partition("u", 0).HasLeader() })
+	checkPartition(t, n, "u", 0, partView{Replicas: []int32{1, 2}, ISR: []int32{2}, Leader: 2, LeaderEpoch: 2, PartitionEpoch: 3})
+	checkPartition(t, n, "c", 0, offline)
 }
