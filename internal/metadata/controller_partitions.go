@@ -468,7 +468,28 @@ func (c *Controller) alterPartition(ctx context.Context, req alterPartitionReque
 	if _, err := c.propose(ctx, records); err != nil {
 		return nil, err
 	}
+	c.logCompletedReassignments(img, records)
 	return results, nil
+}
+
+// logCompletedReassignments logs the reassignments that records, now
+// applied on top of img, completed.
+func (c *Controller) logCompletedReassignments(img *Image, records []Record) {
+	now := c.n.Image()
+	for _, r := range records {
+		rec, ok := r.(PartitionChangeRecord)
+		if !ok || rec.AddingReplicas == nil && rec.RemovingReplicas == nil {
+			continue
+		}
+		t := img.TopicsByID[rec.TopicID]
+		if t == nil || int(rec.Partition) >= len(t.Partitions) || !t.Partitions[rec.Partition].reassigning() {
+			continue
+		}
+		if p := now.Partition(t.Name, rec.Partition); p != nil && !p.reassigning() {
+			c.n.logger.Info("partition reassignment completed", "topic", t.Name, "partition", p.ID,
+				"replicas", p.Replicas, "leader", p.Leader)
+		}
+	}
 }
 
 // validateISRChange is KRaft's validateAlterPartitionData, check for check.

@@ -123,12 +123,19 @@ func (c *Controller) alterPartitionReassignments(ctx context.Context, reqs []Rea
 	if _, err := c.propose(ctx, records); err != nil {
 		return nil, err
 	}
+	now := c.n.Image()
 	for _, i := range changed {
 		r := reqs[i]
-		if r.Replicas == nil {
-			c.n.logger.Info("partition reassignment cancelled", "topic", r.Topic, "partition", r.Partition)
-		} else {
-			c.n.logger.Info("partition reassignment started", "topic", r.Topic, "partition", r.Partition, "replicas", r.Replicas)
+		p := now.Partition(r.Topic, r.Partition)
+		switch {
+		case p == nil:
+		case r.Replicas == nil:
+			c.n.logger.Info("partition reassignment cancelled", "topic", r.Topic, "partition", r.Partition, "replicas", p.Replicas)
+		case p.reassigning():
+			c.n.logger.Info("partition reassignment started", "topic", r.Topic, "partition", r.Partition, "target", r.Replicas,
+				"adding", p.AddingReplicas, "removing", p.RemovingReplicas)
+		default:
+			c.n.logger.Info("partition reassignment completed", "topic", r.Topic, "partition", r.Partition, "replicas", p.Replicas, "leader", p.Leader)
 		}
 	}
 	return results, nil

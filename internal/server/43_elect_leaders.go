@@ -62,6 +62,7 @@ func handleElectLeaders(s *Server, ctx context.Context, _ *conn, _ *request, req
 		return resp
 	}
 	index := map[string]int{} // topic -> position in resp.Topics
+	elected := 0
 	for _, r := range results {
 		i, ok := index[r.Topic]
 		if !ok {
@@ -76,8 +77,11 @@ func handleElectLeaders(s *Server, ctx context.Context, _ *conn, _ *request, req
 		rp.ErrorCode, rp.ErrorMessage = kafkaError(r.Err)
 		resp.Topics[i].Partitions = append(resp.Topics[i].Partitions, rp)
 		if r.Err == nil {
-			s.log.Info("leader elected", "topic", r.Topic, "partition", r.Partition, "election_type", int8(typ))
+			elected++
 		}
+	}
+	if elected > 0 {
+		s.log.Info("leaders elected", "partitions", elected, "election_type", int8(typ))
 	}
 	return resp
 }

@@ -52,15 +52,9 @@ func handleAlterPartitionReassignments(s *Server, ctx context.Context, _ *conn, 
 			if err != nil {
 				rp.ErrorCode, rp.ErrorMessage = code, msg
 			} else {
-				r := results[i]
-				rp.ErrorCode, rp.ErrorMessage = kafkaError(r.Err)
-				if r.Err == nil {
-					if p.Replicas == nil {
-						s.log.Info("partition reassignment cancelled", "topic", t.Topic, "partition", p.Partition)
-					} else {
-						s.log.Info("partition reassignment requested", "topic", t.Topic, "partition", p.Partition, "replicas", p.Replicas)
-					}
-				}
+				// The controller logs each reassignment it starts or
+				// cancels.
+				rp.ErrorCode, rp.ErrorMessage = kafkaError(results[i].Err)
 			}
 			i++
 			rt.Partitions = append(rt.Partitions, rp)
