@@ -2,7 +2,11 @@ package metadata
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // Background elections of the active controller.
@@ -75,7 +79,13 @@ func (c *Controller) runElections(stop <-chan struct{}) {
 			n, more, err := run(ctx)
 			cancel()
 			if err != nil {
-				c.n.logger.Warn(what+" failed", "err", err)
+				level := slog.LevelWarn
+				if c.n.ctx.Err() != nil || errors.Is(err, kerr.NotController) {
+					// Shutting down, or no longer the controller: the
+					// next one does it.
+					level = slog.LevelDebug
+				}
+				c.n.logger.Log(c.n.ctx, level, what+" failed", "err", err)
 				break
 			}
 			if n > 0 {
