@@ -9,9 +9,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// newAdmin returns a sarama ClusterAdmin for addr, speaking Kafka 3.9's
+// newSaramaAdmin returns a sarama ClusterAdmin for addr, speaking Kafka 3.9's
 // versions, closed with the test.
-func newAdmin(t *testing.T, addrs ...string) sarama.ClusterAdmin {
+func newSaramaAdmin(t *testing.T, addrs ...string) sarama.ClusterAdmin {
 	t.Helper()
 	cfg := sarama.NewConfig()
 	cfg.Version = sarama.V3_9_0_0
@@ -30,7 +30,7 @@ func newAdmin(t *testing.T, addrs ...string) sarama.ClusterAdmin {
 func TestElectLeadersSingleBroker(t *testing.T) {
 	t.Parallel()
 	b := startBroker(t)
-	admin := newAdmin(t, b.Addr)
+	admin := newSaramaAdmin(t, b.Addr)
 	if err := admin.CreateTopic("t", &sarama.TopicDetail{NumPartitions: 2, ReplicationFactor: 1}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -95,23 +95,23 @@ func TestElectLeadersSingleBroker(t *testing.T) {
 			rt.Topic, rt.Partitions = "t", []int32{0}
 			req.Topics = append(req.Topics, rt)
 			resp := roundTrip(t, b.Addr, req).(*kmsg.ElectLeadersResponse)
-			if got := kerr.ErrorForCode(resp.ErrorCode); !errors.Is(got, orNil(tt.topLevel)) {
+			if got := kerr.ErrorForCode(resp.ErrorCode); !errors.Is(got, kerrOrNil(tt.topLevel)) {
 				t.Errorf("top-level error: got %v, want %v", got, tt.topLevel)
 			}
 			if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
 				t.Fatalf("got topics %+v, want one partition", resp.Topics)
 			}
 			p := resp.Topics[0].Partitions[0]
-			if got := kerr.ErrorForCode(p.ErrorCode); got != orNil(tt.partition) || p.ErrorMessage == nil {
+			if got := kerr.ErrorForCode(p.ErrorCode); got != kerrOrNil(tt.partition) || p.ErrorMessage == nil {
 				t.Errorf("partition error: got %v %v, want %v with a message", got, p.ErrorMessage, tt.partition)
 			}
 		})
 	}
 }
 
-// orNil turns a nil *kerr.Error into a nil error, as kerr.ErrorForCode(0)
+// kerrOrNil turns a nil *kerr.Error into a nil error, as kerr.ErrorForCode(0)
 // returns.
-func orNil(e *kerr.Error) error {
+func kerrOrNil(e *kerr.Error) error {
 	if e == nil {
 		return nil
 	}

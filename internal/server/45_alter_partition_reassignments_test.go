@@ -27,7 +27,7 @@ import (
 func TestReassignmentsSingleBroker(t *testing.T) {
 	t.Parallel()
 	b := startBroker(t)
-	admin := newAdmin(t, b.Addr)
+	admin := newSaramaAdmin(t, b.Addr)
 	if err := admin.CreateTopic("t", &sarama.TopicDetail{NumPartitions: 2, ReplicationFactor: 1}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -189,10 +189,10 @@ func FuzzReassignmentRequests(f *testing.F) {
 	})
 }
 
-// startCluster starts n in-process brokers that are also the controller
+// startKRaftCluster starts n in-process brokers that are also the controller
 // quorum (process.roles=broker,controller, as scripts/cluster.sh runs
 // them), each with its own directory, and returns them once all serve.
-func startCluster(t *testing.T, n int) []*testbroker.Broker {
+func startKRaftCluster(t *testing.T, n int) []*testbroker.Broker {
 	t.Helper()
 	ports := make([]int, n)
 	var voters []string
@@ -257,13 +257,13 @@ func startCluster(t *testing.T, n int) []*testbroker.Broker {
 func TestReassignmentMovesData(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
-	brokers := startCluster(t, 3)
+	brokers := startKRaftCluster(t, 3)
 	t.Logf("cluster up after %v", time.Since(start))
 	var addrs []string
 	for _, b := range brokers {
 		addrs = append(addrs, b.Addr)
 	}
-	admin := newAdmin(t, addrs...)
+	admin := newSaramaAdmin(t, addrs...)
 	if err := admin.CreateTopic("moved", &sarama.TopicDetail{NumPartitions: -1, ReplicationFactor: -1,
 		ReplicaAssignment: map[int32][]int32{0: {1}}}, false); err != nil {
 		t.Fatal(err)
@@ -289,7 +289,7 @@ func TestReassignmentMovesData(t *testing.T) {
 		t.Fatalf("reassign: %v", err)
 	}
 	reassigned := time.Now()
-	waitUntil(t, "the reassignment to complete", func() (bool, string) {
+	pollUntil(t, "the reassignment to complete", func() (bool, string) {
 		status, err := admin.ListPartitionReassignments("moved", []int32{0})
 		if err != nil {
 			t.Fatalf("list: %v", err)
@@ -297,7 +297,7 @@ func TestReassignmentMovesData(t *testing.T) {
 		return len(status["moved"]) == 0, fmt.Sprintf("in progress: %+v", status["moved"][0])
 	})
 	t.Logf("reassignment complete after %v", time.Since(reassigned))
-	partitionIs(t, admin, "moved", 2, []int32{2, 3})
+	waitPartitionLeader(t, admin, "moved", 2, []int32{2, 3})
 	t.Logf("leader moved after %v", time.Since(reassigned))
 	cl, err := sarama.NewClient(addrs, cfg)
 	if err != nil {
@@ -342,12 +342,12 @@ func TestReassignmentMovesData(t *testing.T) {
 	if err != nil || results["reordered"][0] == nil || results["reordered"][0].ErrorCode != sarama.ErrNoError {
 		t.Fatalf("preferred election: %+v, %v", results, err)
 	}
-	partitionIs(t, admin, "reordered", 3, []int32{3, 2, 1})
+	waitPartitionLeader(t, admin, "reordered", 3, []int32{3, 2, 1})
 }
 
-// waitUntil polls cond until it holds, failing the test with cond's
+// pollUntil polls cond until it holds, failing the test with cond's
 // description of the state after 30 seconds.
-func waitUntil(t *testing.T, what string, cond func() (bool, string)) {
+func pollUntil(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -364,11 +364,11 @@ func waitUntil(t *testing.T, what string, cond func() (bool, string)) {
 	}
 }
 
-// partitionIs waits until partition 0 of topic has the given leader and
+// waitPartitionLeader waits until partition 0 of topic has the given leader and
 // replicas in the metadata the admin client sees.
-func partitionIs(t *testing.T, admin sarama.ClusterAdmin, topic string, leader int32, replicas []int32) {
+func waitPartitionLeader(t *testing.T, admin sarama.ClusterAdmin, topic string, leader int32, replicas []int32) {
 	t.Helper()
-	waitUntil(t, fmt.Sprintf("%s-0 to have leader %d and replicas %v", topic, leader, replicas), func() (bool, string) {
+	pollUntil(t, fmt.Sprintf("%s-0 to have leader %d and replicas %v", topic, leader, replicas), func() (bool, string) {
 		meta, err := admin.DescribeTopics([]string{topic})
 		if err != nil {
 			t.Fatal(err)
