@@ -155,3 +155,47 @@ func BenchmarkDecompressSmallLZ4(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanRecords and BenchmarkValidateByDecoding compare the produce
+// path's two ways of checking an uncompressed batch's records: the
+// structural walk and a full decode with the offset-delta check.
+func BenchmarkScanRecords(b *testing.B) {
+	raw, size := benchBatch(b, CodecNone)
+	batch, err := NewBatch(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		if _, ok := ScanRecords(batch.Header, batch.RecordsArea()); !ok {
+			b.Fatal("valid batch rejected")
+		}
+	}
+}
+
+func BenchmarkValidateByDecoding(b *testing.B) {
+	raw, size := benchBatch(b, CodecNone)
+	batch, err := NewBatch(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var d Decoder
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		want := int32(0)
+		maxTs := int64(-1)
+		err := d.EachRecord(batch, func(r *Record) error {
+			if r.OffsetDelta != want {
+				return ErrInvalidRecord
+			}
+			want++
+			maxTs = max(maxTs, r.Timestamp)
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

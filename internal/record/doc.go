@@ -12,7 +12,9 @@
 // decoded header (Header for magic 2, LegacyHeader for 0/1) without
 // copying. ParseHeader and NewBatch decode a single v2 batch. A Batch's
 // records are visited with Batch.EachRecord or a reusable Decoder, which
-// decompresses within a caller-set limit; legacy entries, including
+// decompresses within a caller-set limit; ScanRecords checks a records
+// area exactly as decoding would, without building records, for the
+// produce path when nothing needs the record fields; legacy entries, including
 // compressed wrappers, are expanded with EachLegacyMessage. Control
 // records are parsed with ParseControlKey and ParseEndTxnMarker.
 //
