@@ -196,9 +196,17 @@ func start(opts Options) (b *Broker, err error) {
 			},
 		},
 	}
+	mcfg.Controller.LeaderImbalancePerBrokerPercentage = static.Int32("leader.imbalance.per.broker.percentage")
+	if static.Bool("auto.leader.rebalance.enable") {
+		mcfg.Controller.LeaderImbalanceCheckInterval = time.Duration(static.Int64("leader.imbalance.check.interval.seconds")) * time.Second
+	}
 	if clustered {
-		mcfg.HeartbeatTimeout = ms(int64(static.Int32("controller.quorum.fetch.timeout.ms")))
-		mcfg.ElectionTimeout = ms(int64(static.Int32("controller.quorum.election.timeout.ms")))
+		// controller.quorum.fetch.timeout.ms is how long a voter waits for
+		// the leader before it starts an election (raft's heartbeat
+		// timeout); raft needs the election timeout to be at least that.
+		fetchTimeout := ms(int64(static.Int32("controller.quorum.fetch.timeout.ms")))
+		mcfg.HeartbeatTimeout = fetchTimeout
+		mcfg.ElectionTimeout = max(ms(int64(static.Int32("controller.quorum.election.timeout.ms"))), fetchTimeout)
 		mcfg.Controller.BrokerSessionTimeout = ms(int64(static.Int32("broker.session.timeout.ms")))
 		if addr, ok := voters[b.nodeID]; ok {
 			// A voter runs raft and the controller service on its
@@ -571,7 +579,8 @@ func (b *Broker) Close() error {
 		if b.lifecycle != nil {
 			// Controlled shutdown: leadership moves off this broker before
 			// it stops serving, so clients fail over at once.
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			// Bounded: the last node of a cluster has no quorum to grant it.
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			if err := b.lifecycle.ControlledShutdown(ctx); err != nil {
 				b.logger.Warn("controlled shutdown", "err", err)
 			}

@@ -116,6 +116,9 @@ func resolveQuota(img *metadata.Image, user, clientID, key string) (metadata.Quo
 // charge records usage of a quota key by a client and returns the throttle
 // time it has earned (0 when within its quota or without one).
 func (s *Server) charge(clientID, key string, amount float64, now time.Time) time.Duration {
+	if s.cfg.Meta == nil {
+		return 0
+	}
 	img := s.cfg.Meta.Image()
 	if len(img.ClientQuotas) == 0 {
 		return 0
