@@ -585,43 +585,27 @@ func (b *Broker) Close() error {
 				b.logger.Warn("controlled shutdown", "err", err)
 			}
 			cancel()
-			b.lifecycle.Close()
 		}
-		if b.srv != nil {
-			b.srv.Close(10 * time.Second)
-		}
-		if b.groups != nil {
-			b.groups.Close()
-		}
-		b.cancel()
-		b.bg.Wait()
-		if b.unsub != nil {
-			b.unsub()
-		}
-		if b.replicas != nil {
-			b.replicas.Close()
-		}
-		var errs []error
-		if b.meta != nil {
-			errs = append(errs, b.meta.Close())
-		}
-		if b.logs != nil {
-			errs = append(errs, b.logs.Close())
-		}
-		b.closeErr = errors.Join(errs...)
+		b.closeErr = b.stop(10 * time.Second)
 		b.logger.Info("shut down", "err", b.closeErr)
 	})
 	return b.closeErr
 }
 
-// abort releases what a failed Start opened, without a clean-shutdown
-// marker.
-func (b *Broker) abort() {
+// abort releases what a failed Start opened.
+func (b *Broker) abort() { b.stop(time.Second) }
+
+// stop stops everything that runs, in dependency order: the broker's
+// registration, the network (answering requests already received, for up
+// to grace), the group coordinator, background work, replication, the
+// metadata node and finally the logs, which flush and write their
+// checkpoints and the clean-shutdown marker.
+func (b *Broker) stop(grace time.Duration) error {
 	if b.lifecycle != nil {
 		b.lifecycle.Close()
 	}
 	if b.srv != nil {
-		b.srv.Close(time.Second)
+		b.srv.Close(grace)
 	}
 	if b.groups != nil {
 		b.groups.Close()
@@ -634,10 +618,12 @@ func (b *Broker) abort() {
 	if b.replicas != nil {
 		b.replicas.Close()
 	}
+	var errs []error
 	if b.meta != nil {
-		b.meta.Close()
+		errs = append(errs, b.meta.Close())
 	}
 	if b.logs != nil {
-		b.logs.Close()
+		errs = append(errs, b.logs.Close())
 	}
+	return errors.Join(errs...)
 }
