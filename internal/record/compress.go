@@ -44,7 +44,6 @@ const xerialHeaderSize = 16
 var (
 	gzipReaders sync.Pool // *gzip.Reader
 	gzipWriters sync.Pool // *gzip.Writer
-	lz4Readers  sync.Pool // *lz4.Reader
 	lz4Writers  sync.Pool // *lz4.Writer
 	zstdReaders sync.Pool // *zstd.Decoder
 	zstdWriters sync.Pool // *zstd.Encoder
@@ -155,7 +154,8 @@ func compressLZ4(dst, src []byte) ([]byte, error) {
 // no more than about limit bytes (for zstd, about the larger of limit and
 // 32 MiB, the largest window accepted), and with ErrCorruptCompressed when
 // src is not a valid stream for codec. Snappy input may use Java's xerial framing
-// or be a bare snappy block; gzip input may hold several members.
+// or be a bare snappy block; gzip input may hold several members; LZ4 input
+// is one frame, checked as Kafka's broker checks it (see decompressLZ4).
 func Decompress(dst []byte, codec Codec, src []byte, limit int) ([]byte, error) {
 	return decompress(dst, codec, src, limit, false)
 }
@@ -230,82 +230,6 @@ func decompressGzip(dst, src []byte, limit int) ([]byte, error) {
 	}
 	r.Multistream(true)
 	return readBounded(dst, r, limit)
-}
-
-func decompressLZ4(dst, src []byte, limit int, anyHeaderChecksum bool) ([]byte, error) {
-	var in io.Reader = bytes.NewReader(src)
-	if anyHeaderChecksum {
-		if hdr, ok := fixLZ4HeaderChecksum(src); ok {
-			in = io.MultiReader(bytes.NewReader(hdr), bytes.NewReader(src[len(hdr):]))
-		}
-	}
-	r, _ := lz4Readers.Get().(*lz4.Reader)
-	if r == nil {
-		r = lz4.NewReader(nil)
-	}
-	r.Reset(in)
-	out, err := readBounded(dst, r, limit)
-	r.Reset(nil)
-	lz4Readers.Put(r)
-	return out, err
-}
-
-// fixLZ4HeaderChecksum returns a copy of the frame header of src with its
-// descriptor checksum byte recomputed, when src starts with an LZ4 frame
-// header whose checksum is wrong. Kafka's magic 0 LZ4 writer hashed the
-// magic number too, and Kafka's reader skips the check for those messages.
-func fixLZ4HeaderChecksum(src []byte) ([]byte, bool) {
-	const frameMagic = 0x184D2204
-	if len(src) < 7 || binary.LittleEndian.Uint32(src) != frameMagic {
-		return nil, false
-	}
-	flg := src[4]
-	n := 2 // FLG and BD
-	if flg&0x08 != 0 {
-		n += 8 // content size
-	}
-	if flg&0x01 != 0 {
-		n += 4 // dictionary id
-	}
-	if len(src) < 4+n+1 {
-		return nil, false
-	}
-	want := byte(xxh32Short(src[4:4+n]) >> 8)
-	if src[4+n] == want {
-		return nil, false
-	}
-	hdr := slices.Clone(src[:4+n+1])
-	hdr[4+n] = want
-	return hdr, true
-}
-
-// xxh32Short is XXH32 with seed 0 for inputs shorter than 16 bytes, which
-// is all an LZ4 frame descriptor can be. It exists only to recompute the
-// descriptor checksum above; the LZ4 codec itself is pierrec/lz4.
-func xxh32Short(b []byte) uint32 {
-	const (
-		p1 = 2654435761
-		p2 = 2246822519
-		p3 = 3266489917
-		p4 = 668265263
-		p5 = 374761393
-	)
-	rotl := func(x uint32, r uint) uint32 { return x<<r | x>>(32-r) }
-	h := uint32(p5) + uint32(len(b))
-	for ; len(b) >= 4; b = b[4:] {
-		h += binary.LittleEndian.Uint32(b) * p3
-		h = rotl(h, 17) * p4
-	}
-	for _, c := range b {
-		h += uint32(c) * p5
-		h = rotl(h, 11) * p1
-	}
-	h ^= h >> 15
-	h *= p2
-	h ^= h >> 13
-	h *= p3
-	h ^= h >> 16
-	return h
 }
 
 func decompressZstd(dst, src []byte, limit int) ([]byte, error) {

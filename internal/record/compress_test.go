@@ -189,8 +189,8 @@ func TestLZ4FrameLikeKafka(t *testing.T) {
 		if flg, bd := enc[4], enc[5]; flg != 0x60 || bd != 0x40 {
 			t.Errorf("FLG/BD = %#x/%#x, want 0x60/0x40", flg, bd)
 		}
-		if hc := enc[6]; hc != byte(xxh32Short(enc[4:6])>>8) {
-			t.Errorf("header checksum %#x, want %#x", hc, byte(xxh32Short(enc[4:6])>>8))
+		if hc := enc[6]; hc != byte(xxh32(enc[4:6])>>8) {
+			t.Errorf("header checksum %#x, want %#x", hc, byte(xxh32(enc[4:6])>>8))
 		}
 		if end := enc[len(enc)-4:]; !bytes.Equal(end, []byte{0, 0, 0, 0}) {
 			t.Errorf("frame ends % x, want the end mark and no content checksum", end)
@@ -198,7 +198,7 @@ func TestLZ4FrameLikeKafka(t *testing.T) {
 	}
 }
 
-func TestXXH32Short(t *testing.T) {
+func TestXXH32(t *testing.T) {
 	t.Parallel()
 	// Reference values of XXH32 with seed 0.
 	tests := []struct {
@@ -210,7 +210,7 @@ func TestXXH32Short(t *testing.T) {
 		{"abc", 0x32D153FF},
 	}
 	for _, tt := range tests {
-		if got := xxh32Short([]byte(tt.in)); got != tt.want {
+		if got := xxh32([]byte(tt.in)); got != tt.want {
 			t.Errorf("xxh32(%q) = %#x, want %#x", tt.in, got, tt.want)
 		}
 	}
@@ -223,7 +223,7 @@ func TestXXH32Short(t *testing.T) {
 	w.Write(make([]byte, 12345))
 	w.Close()
 	b := buf.Bytes()
-	if got := byte(xxh32Short(b[4:14]) >> 8); got != b[14] {
+	if got := byte(xxh32(b[4:14]) >> 8); got != b[14] {
 		t.Errorf("descriptor checksum with content size = %#x, pierrec wrote %#x", got, b[14])
 	}
 }
@@ -256,8 +256,8 @@ func kafkaV0LZ4(t *testing.T, src []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc[6] = byte(xxh32Short(enc[0:6]) >> 8)
-	if enc[6] == byte(xxh32Short(enc[4:6])>>8) {
+	enc[6] = byte(xxh32(enc[0:6]) >> 8)
+	if enc[6] == byte(xxh32(enc[4:6])>>8) {
 		t.Fatal("broken and correct checksums coincide")
 	}
 	return enc
