@@ -81,7 +81,9 @@ func producerBatchOfRaw(h record.Header, raw []byte) producerBatch {
 // releasing it.
 func (l *Log) Append(data []byte, info AppendInfo) (AppendResult, error) {
 	cfg := l.config()
-	batches, err := splitBatches(data)
+	// A produce request holds one batch: keep it on the stack.
+	var one [1]inBatch
+	batches, err := splitBatches(one[:0], data)
 	if err != nil {
 		return AppendResult{}, err
 	}
@@ -140,9 +142,8 @@ func (l *Log) backgroundFlush(offset int64) {
 	}
 }
 
-// splitBatches cuts data into whole v2 batches.
-func splitBatches(data []byte) ([]inBatch, error) {
-	var out []inBatch
+// splitBatches cuts data into whole v2 batches, appending them to out.
+func splitBatches(out []inBatch, data []byte) ([]inBatch, error) {
 	it := record.NewIterator(data)
 	for it.Next() {
 		e := it.Entry()
@@ -220,9 +221,15 @@ func (l *Log) validateClient(batches []inBatch, cfg Config, info AppendInfo) err
 // timestamps inside [now-before.max, now+after.max] on CreateTime topics,
 // keys on compacted topics, offset deltas 0, 1, …. It records the largest
 // timestamp for the batch header.
+//
+// When no check needs a record's fields — no timestamp window (Kafka's
+// default, both bounds unlimited, or a LogAppendTime topic), not a
+// compacted topic, no re-encoding — the records are checked by a
+// structural walk (record.ScanRecords) instead of being decoded. The walk
+// accepts exactly the batches decoding accepts; when it fails, the batch is
+// decoded to find and report the first problem just as without it.
 func (l *Log) validateRecords(b *inBatch, cfg Config) error {
 	h := b.hdr
-	nowMs := l.nowMs()
 	createTime := !cfg.logAppendTime()
 	if createTime && h.TimestampType() == record.LogAppendTime {
 		return &ValidationError{Err: ErrInvalidTimestamp,
@@ -231,6 +238,13 @@ func (l *Log) validateRecords(b *inBatch, cfg Config) error {
 	}
 	compacted := cfg.Compact() && !h.IsControl()
 	rc := newRecompression(h, cfg)
+	if rc == nil && !compacted && (!createTime || unboundedTimestamps(cfg)) && !l.decodeToValidate {
+		if maxTs, ok := l.scanRecords(b, cfg); ok {
+			b.maxTimestamp = maxTs
+			return nil
+		}
+	}
+	nowMs := l.nowMs()
 	dec := l.decoder()
 	defer l.releaseDecoder(dec)
 	dec.MaxDecompressedSize = int(min(cfg.MaxUncompressedBatchBytes, math.MaxInt32))
@@ -278,6 +292,28 @@ func (l *Log) validateRecords(b *inBatch, cfg Config) error {
 		return l.recompress(b, rc, cfg)
 	}
 	return nil
+}
+
+// unboundedTimestamps reports whether message.timestamp.before.max.ms and
+// message.timestamp.after.max.ms both allow any timestamp.
+func unboundedTimestamps(cfg Config) bool {
+	return cfg.MessageTimestampBeforeMaxMs == math.MaxInt64 && cfg.MessageTimestampAfterMaxMs == math.MaxInt64
+}
+
+// scanRecords checks the batch's records with record.ScanRecords,
+// decompressing them first if needed, and returns their largest timestamp.
+func (l *Log) scanRecords(b *inBatch, cfg Config) (int64, bool) {
+	if b.hdr.Codec() == record.CodecNone {
+		return record.ScanRecords(b.hdr, b.raw[record.HeaderSize:])
+	}
+	dec := l.decoder()
+	defer l.releaseDecoder(dec)
+	dec.MaxDecompressedSize = int(min(cfg.MaxUncompressedBatchBytes, math.MaxInt32))
+	area, err := dec.RecordsArea(record.Batch{Header: b.hdr, Raw: b.raw})
+	if err != nil {
+		return 0, false
+	}
+	return record.ScanRecords(b.hdr, area)
 }
 
 // recompress replaces a validated client batch with its rewrite in the

@@ -15,7 +15,11 @@
 // (cleaner.go), as Kafka 3.9's LogCleaner does: the latest record per key
 // survives, tombstones until their delete horizon (KIP-534), offsets never
 // change. With compression.type set to a codec, client batches are
-// re-encoded in it on append. A Manager opens every log of a set of log
+// re-encoded in it on append. When no check needs the record fields (no
+// timestamp window, not compacted, no re-encoding), a client batch's
+// records are checked by a structural walk instead of being decoded; the
+// walk accepts exactly what decoding accepts (FuzzValidateWalk), and an
+// append allocates nothing. A Manager opens every log of a set of log
 // directories, creates and deletes logs, writes the checkpoints and runs
 // the periodic retention, flush, checkpoint and cleaner work.
 //

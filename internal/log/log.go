@@ -146,10 +146,13 @@ type Log struct {
 	epochs        *epochCache
 	producers     *producerStateManager
 	decoders      sync.Pool // *record.Decoder, reused across appends
-	scanBufs      sync.Pool // *[]byte header-scan buffers, reused across reads
-	stats         LoadStats
-	closed        bool
-	failed        error // set after an I/O error that left the log inconsistent
+	// decodeToValidate, set only by tests, turns off the structural walk
+	// validateRecords uses when no check needs the record fields.
+	decodeToValidate bool
+	scanBufs         sync.Pool // *[]byte header-scan buffers, reused across reads
+	stats            LoadStats
+	closed           bool
+	failed           error // set after an I/O error that left the log inconsistent
 }
 
 // Open opens or creates the log of topic-partition in dir, the partition
