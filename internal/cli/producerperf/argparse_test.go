@@ -2,8 +2,11 @@ package producerperf
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/kafkakit/kafkakit/internal/cli"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -167,7 +170,8 @@ func FuzzParse(f *testing.F) {
 				p.suggestions(ae.unrecognized)
 			}
 		}
-		o := &Options{}
+		// Parse prints --help on o.IO.Out, as the command does.
+		o := &Options{IO: cli.IOStreams{Out: io.Discard, ErrOut: io.Discard}}
 		if err := o.Parse(args); err == nil {
 			_ = o.Validate()
 		}
