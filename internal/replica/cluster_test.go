@@ -53,7 +53,9 @@ type testNode struct {
 type clusterOptions struct {
 	brokers int
 	lag     time.Duration // replica.lag.time.max.ms
-	logger  *slog.Logger
+	// fetchWait is replica.fetch.wait.max.ms; zero is 200 ms.
+	fetchWait time.Duration
+	logger    *slog.Logger
 }
 
 func testLogger(t testing.TB) *slog.Logger {
@@ -76,6 +78,9 @@ func startCluster(t testing.TB, opts clusterOptions) *testCluster {
 	}
 	if opts.logger == nil {
 		opts.logger = testLogger(t)
+	}
+	if opts.fetchWait == 0 {
+		opts.fetchWait = 200 * time.Millisecond
 	}
 	meta, err := metadata.Open(metadata.Config{NodeID: 1, Dir: t.TempDir(), ClusterID: "replica-test", Logger: opts.logger.With("node", "meta"),
 		Controller: metadata.ControllerConfig{
@@ -116,7 +121,7 @@ func (c *testCluster) startNode(id int32, dir string) *testNode {
 		Logger:              lg,
 		Controller:          c.meta.Controller(),
 		Dial:                c.links.dialer(id),
-		ReplicaFetchWaitMax: 200 * time.Millisecond,
+		ReplicaFetchWaitMax: c.opts.fetchWait,
 		ReplicaFetchBackoff: 20 * time.Millisecond,
 		ReplicaLagTimeMax:   c.opts.lag,
 	})

@@ -40,6 +40,13 @@ type fetcher struct {
 	mu      sync.Mutex
 	parts   map[TopicPartition]*fetchPartition
 	changed chan struct{} // cap 1: the partition set changed
+	// inflight holds the partitions of the Fetch that is out, and abort
+	// cancels it. A partition added meanwhile would otherwise wait for
+	// that request's long poll to end (up to replica.fetch.wait.max.ms),
+	// holding back the high watermark of a partition whose leader just
+	// changed; add aborts the request instead, which costs a reconnect.
+	inflight map[TopicPartition]*Partition
+	abort    context.CancelFunc
 }
 
 type fetchPartition struct {
@@ -52,15 +59,49 @@ func newFetcher(m *Manager, source int32) *fetcher {
 		parts: map[TopicPartition]*fetchPartition{}, changed: make(chan struct{}, 1)}
 }
 
-// add starts fetching tp for part, replacing another incarnation of it.
+// add starts fetching tp for part, replacing another incarnation of it,
+// and aborts a Fetch that is out without it.
 func (f *fetcher) add(tp TopicPartition, part *Partition) {
 	f.mu.Lock()
 	if fp, ok := f.parts[tp]; !ok || fp.part != part {
 		f.parts[tp] = &fetchPartition{part: part}
 	}
+	if f.abort != nil && f.inflight[tp] != part {
+		f.abort()
+		f.abort = nil
+	}
 	f.mu.Unlock()
 	f.signal()
 }
+
+// sending records the partitions a Fetch about to go out was built from
+// and returns the context to send it with; done must be called when it is
+// answered. A partition added since they were chosen cancels the context
+// at once.
+func (f *fetcher) sending(ctx context.Context, parts map[TopicPartition]*Partition) (context.Context, func()) {
+	rctx, cancel := context.WithCancel(ctx)
+	now := f.m.now()
+	f.mu.Lock()
+	f.inflight, f.abort = parts, cancel
+	for tp, fp := range f.parts {
+		if parts[tp] != fp.part && !fp.delayUntil.After(now) {
+			cancel()
+			f.abort = nil
+			break
+		}
+	}
+	f.mu.Unlock()
+	return rctx, func() {
+		f.mu.Lock()
+		f.inflight, f.abort = nil, nil
+		f.mu.Unlock()
+		cancel()
+	}
+}
+
+// errFetchAborted means the Fetch that was out was abandoned because a
+// partition was added; the connection is dropped and a new Fetch sent.
+var errFetchAborted = errors.New("fetch aborted to add partitions")
 
 // remove stops fetching tp if it is fetched for part (nil: any).
 func (f *fetcher) remove(tp TopicPartition, part *Partition) {
@@ -162,6 +203,10 @@ func (f *fetcher) run(ctx context.Context) {
 		if err := f.fetchOnce(ctx, conn, parts); err != nil {
 			conn.Close()
 			conn = nil
+			if errors.Is(err, errFetchAborted) {
+				f.log.Debug("fetch aborted: partitions added")
+				continue
+			}
 			fail("fetching from leader", err)
 			continue
 		}
@@ -302,8 +347,18 @@ func (f *fetcher) fetchOnce(ctx context.Context, conn *brokerConn, parts map[Top
 		f.idle(ctx, cfg.ReplicaFetchBackoff)
 		return nil
 	}
-	kresp, err := conn.roundTrip(ctx, req, cfg.ReplicaFetchWaitMax+cfg.ReplicaSocketTimeout)
+	rctx, done := f.sending(ctx, parts)
+	if rctx.Err() != nil && ctx.Err() == nil {
+		done()
+		return nil // a partition was added: build the request again
+	}
+	kresp, err := conn.roundTrip(rctx, req, cfg.ReplicaFetchWaitMax+cfg.ReplicaSocketTimeout)
+	aborted := rctx.Err() != nil && ctx.Err() == nil
+	done()
 	if err != nil {
+		if aborted {
+			return errFetchAborted
+		}
 		return err
 	}
 	resp := kresp.(*kmsg.FetchResponse)

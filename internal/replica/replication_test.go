@@ -130,6 +130,40 @@ func TestAcksAllWaitsForISR(t *testing.T) {
 	}
 }
 
+// TestNewPartitionDoesNotWaitForLongPoll: a follower whose fetcher is in
+// a long poll on the leader for other partitions starts fetching a
+// partition it is given at once, instead of after
+// replica.fetch.wait.max.ms, so acks=-1 on a new leader (a new topic, or
+// after a fail-over) is not held back by an idle poll.
+func TestNewPartitionDoesNotWaitForLongPoll(t *testing.T) {
+	t.Parallel()
+	const wait = 10 * time.Second
+	c := startCluster(t, clusterOptions{brokers: 2, fetchWait: wait})
+	c.createTopic("idle", [][]int32{{1, 2}}, nil)
+	idle := c.partition(1, "idle")
+	res, err := idle.Append(batch(t, "x", 1), -1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.WaitForHighWatermark(testContext(t), res.LastOffset+1); err != nil {
+		t.Fatal(err)
+	}
+	// Broker 2's fetcher is now long-polling broker 1 for "idle".
+	c.createTopic("fresh", [][]int32{{1, 2}}, nil)
+	fresh := c.partition(1, "fresh")
+	start := time.Now()
+	res, err = fresh.Append(batch(t, "y", 1), -1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait/2)
+	defer cancel()
+	if err := fresh.WaitForHighWatermark(ctx, res.LastOffset+1); err != nil {
+		t.Fatalf("acks=-1 on the new partition after %s: %v (replica.fetch.wait.max.ms is %s)", time.Since(start).Round(time.Millisecond), err, wait)
+	}
+	t.Logf("acks=-1 on the new partition took %s", time.Since(start).Round(time.Millisecond))
+}
+
 // TestISRShrinksAndExpands: a follower that stops fetching leaves the ISR
 // after replica.lag.time.max.ms, acks=-1 then needs only the others, and
 // the follower rejoins once it has caught up.
