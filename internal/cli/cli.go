@@ -105,6 +105,34 @@ func NewRoot(use, short string, io IOStreams) *cobra.Command {
 	return cmd
 }
 
+// Runner is a tool's options once cobra has parsed the command line, in the
+// Complete, Validate, Run shape every tool follows: Complete reads what it
+// needs from the command itself, Validate checks the options without I/O,
+// and Run does the work, writing data to IOStreams.Out.
+type Runner interface {
+	Complete(cmd *cobra.Command, args []string)
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// RunE returns a cobra RunE that calls r's Complete, Validate and Run in
+// that order, stopping at the first error.
+func RunE(r Runner) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		r.Complete(cmd, args)
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		return r.Run(cmd.Context())
+	}
+}
+
+// NoArgs reports whether the command line held neither an option nor an
+// argument, which Kafka's tools answer with their description and usage.
+func NoArgs(cmd *cobra.Command, args []string) bool {
+	return cmd.Flags().NFlag() == 0 && len(args) == 0
+}
+
 func newCompletion(root *cobra.Command, io IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:       "completion bash|zsh|fish|powershell",

@@ -185,3 +185,62 @@ func TestSignalContext(t *testing.T) {
 		t.Error("SignalExitCode reports a signal for a plain context")
 	}
 }
+
+// steps records which of the Runner methods ran.
+type steps struct {
+	calls       []string
+	validateErr error
+}
+
+func (s *steps) Complete(*cobra.Command, []string) { s.calls = append(s.calls, "complete") }
+func (s *steps) Validate() error                   { s.calls = append(s.calls, "validate"); return s.validateErr }
+func (s *steps) Run(context.Context) error         { s.calls = append(s.calls, "run"); return nil }
+
+func TestRunE(t *testing.T) {
+	tests := []struct {
+		name        string
+		validateErr error
+		want        []string
+	}{
+		{"valid", nil, []string{"complete", "validate", "run"}},
+		{"invalid", Errorf("bad"), []string{"complete", "validate"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &steps{validateErr: tt.validateErr}
+			cmd := &cobra.Command{}
+			cmd.SetContext(context.Background())
+			err := RunE(s)(cmd, nil)
+			if err != tt.validateErr {
+				t.Errorf("err = %v, want %v", err, tt.validateErr)
+			}
+			if !reflect.DeepEqual(s.calls, tt.want) {
+				t.Errorf("calls = %q, want %q", s.calls, tt.want)
+			}
+		})
+	}
+}
+
+func TestNoArgs(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want bool
+	}{
+		{"empty", nil, true},
+		{"option", []string{"--topic", "t"}, false},
+		{"argument", []string{"stray"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := &cobra.Command{Run: func(*cobra.Command, []string) {}}
+			Option{Name: "topic"}.Value(cmd.Flags())
+			if err := cmd.ParseFlags(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if got := NoArgs(cmd, cmd.Flags().Args()); got != tt.want {
+				t.Errorf("NoArgs(%q) = %v, want %v", tt.args, got, tt.want)
+			}
+		})
+	}
+}

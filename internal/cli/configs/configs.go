@@ -202,7 +202,7 @@ func (v *orderedValue) IsBoolFlag() bool { return v.Value.Type() == "bool" }
 
 // Complete records what Validate needs from the command line itself.
 func (o *Options) Complete(cmd *cobra.Command, args []string) {
-	o.noArgs = cmd.Flags().NFlag() == 0 && len(args) == 0
+	o.noArgs = cli.NoArgs(cmd, args)
 	if o.LookupHost == nil {
 		o.LookupHost = net.DefaultResolver.LookupHost
 	}

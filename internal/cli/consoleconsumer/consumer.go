@@ -87,13 +87,7 @@ func newCommand(io cli.IOStreams) (*Options, *cobra.Command) {
 	o.ConsumerProperty.Alias(fs, "command-property")
 	o.ConsumerConfig.Alias(fs, "command-config")
 
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		o.Complete(cmd, args)
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		return o.Run(cmd.Context())
-	}
+	cmd.RunE = cli.RunE(o)
 	return o, cmd
 }
 
@@ -120,7 +114,7 @@ func Main(ctx context.Context, args []string, io cli.IOStreams) int {
 
 // Complete records what Validate needs from the command line itself.
 func (o *Options) Complete(cmd *cobra.Command, args []string) {
-	o.noArgs = cmd.Flags().NFlag() == 0 && len(args) == 0
+	o.noArgs = cli.NoArgs(cmd, args)
 }
 
 // Validate checks the options in the order of Kafka 3.9's

@@ -82,13 +82,7 @@ func newCommand(io cli.IOStreams) (*Options, *cobra.Command) {
 	o.ProducerProperty.Alias(fs, "command-property")
 	o.ProducerConfig.Alias(fs, "command-config")
 
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		o.Complete(cmd, args)
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		return o.Run(cmd.Context())
-	}
+	cmd.RunE = cli.RunE(o)
 	return o, cmd
 }
 
@@ -117,7 +111,7 @@ func Main(ctx context.Context, args []string, io cli.IOStreams) int {
 
 // Complete records what Validate needs from the command line itself.
 func (o *Options) Complete(cmd *cobra.Command, args []string) {
-	o.noArgs = cmd.Flags().NFlag() == 0 && len(args) == 0
+	o.noArgs = cli.NoArgs(cmd, args)
 }
 
 // Validate checks the options in the order of Kafka 3.9's

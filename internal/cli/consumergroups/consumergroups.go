@@ -208,7 +208,7 @@ func parseError(msg string) error {
 // Complete records which options were given and sets the colour and
 // logging defaults.
 func (o *Options) Complete(cmd *cobra.Command, args []string) {
-	o.noArgs = cmd.Flags().NFlag() == 0 && len(args) == 0
+	o.noArgs = cli.NoArgs(cmd, args)
 	o.given = map[string]bool{}
 	cmd.Flags().Visit(func(f *pflag.Flag) { o.given[f.Name] = true })
 	if o.Logger == nil {

@@ -71,13 +71,7 @@ func newCommand(io cli.IOStreams) (*Options, *cobra.Command) {
 	// KIP-1147 (Kafka 4.2) name.
 	o.ConsumerConfig.Alias(fs, "command-config")
 
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		o.Complete(cmd, args)
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		return o.Run(cmd.Context())
-	}
+	cmd.RunE = cli.RunE(o)
 	return o, cmd
 }
 
@@ -88,7 +82,7 @@ func Main(ctx context.Context, args []string, io cli.IOStreams) int {
 
 // Complete records what Validate needs from the command line itself.
 func (o *Options) Complete(cmd *cobra.Command, args []string) {
-	o.noArgs = cmd.Flags().NFlag() == 0 && len(args) == 0
+	o.noArgs = cli.NoArgs(cmd, args)
 }
 
 // Validate checks the options as ConsumerPerfOptions does: no arguments

@@ -90,7 +90,7 @@ func NewCommand(io cli.IOStreams) *cobra.Command {
 	cmd.Long = toolDescription
 	cmd.Args = cobra.ArbitraryArgs // jopt-simple ignores stray non-option arguments
 	cmd.RunE = func(c *cobra.Command, args []string) error {
-		if c.Flags().NFlag() == 0 && len(args) == 0 {
+		if cli.NoArgs(c, args) {
 			// Kafka prints the description and usage when run without
 			// arguments.
 			return &cli.ExitError{Code: cli.ExitFailure, Msg: toolDescription, Usage: true}

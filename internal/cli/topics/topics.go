@@ -94,13 +94,7 @@ func newCommand(io cli.IOStreams) (*Options, *cobra.Command) {
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &cli.ExitError{Code: cli.ExitFailure, Msg: cli.FlagErrorText(err), Err: err}
 	})
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		o.Complete(cmd, args)
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		return o.Run(cmd.Context())
-	}
+	cmd.RunE = cli.RunE(o)
 	return o, cmd
 }
 
@@ -111,7 +105,7 @@ func Main(ctx context.Context, args []string, io cli.IOStreams) int {
 
 // Complete records what Validate needs from the command line itself.
 func (o *Options) Complete(cmd *cobra.Command, args []string) {
-	o.noArgs = cmd.Flags().NFlag() == 0 && len(args) == 0
+	o.noArgs = cli.NoArgs(cmd, args)
 }
 
 func (o *Options) actions() []bool {
