@@ -94,15 +94,20 @@ type broker struct {
 	waitErr error
 }
 
-// startBroker execs spec with its data in dir (created empty) and waits
-// until it answers ApiVersions, polling every millisecond.
+// startBroker execs spec with its data in dir (created empty) on a free
+// port and waits until it answers ApiVersions, polling every millisecond.
 func startBroker(ctx context.Context, spec *brokerSpec, dir string) (*broker, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	port, err := freePort()
 	if err != nil {
 		return nil, fmt.Errorf("free port: %w", err)
+	}
+	return startBrokerOn(ctx, spec, dir, port)
+}
+
+// startBrokerOn is startBroker on a given port.
+func startBrokerOn(ctx context.Context, spec *brokerSpec, dir string, port int) (*broker, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
 	}
 	logf, err := os.Create(dir + ".log")
 	if err != nil {

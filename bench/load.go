@@ -72,6 +72,9 @@ func codec(name string) (kgo.CompressionCodec, error) {
 	return kgo.CompressionCodec{}, fmt.Errorf("unknown compression %q", name)
 }
 
+// seeds splits a comma-separated list of broker addresses.
+func seeds(addrs string) []string { return strings.Split(addrs, ",") }
+
 // producerOpts is the producer configuration of every run.
 func producerOpts(addr, topic string, acks int, compression string) ([]kgo.Opt, error) {
 	cc, err := codec(compression)
@@ -79,7 +82,7 @@ func producerOpts(addr, topic string, acks int, compression string) ([]kgo.Opt, 
 		return nil, err
 	}
 	opts := []kgo.Opt{
-		kgo.SeedBrokers(addr),
+		kgo.SeedBrokers(seeds(addr)...),
 		kgo.DefaultProduceTopic(topic),
 		kgo.ProducerLinger(0),
 		kgo.ProducerBatchCompression(cc),
@@ -160,7 +163,7 @@ func produce(ctx context.Context, addr, topic string, n, size, acks int, compres
 // first fetch to the last record.
 func consume(ctx context.Context, addr, topic string, n int) (time.Duration, error) {
 	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(addr),
+		kgo.SeedBrokers(seeds(addr)...),
 		kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxWait(500*time.Millisecond),

@@ -15,8 +15,14 @@
 // acks=1 and acks=all, no/lz4/zstd compression, on 1, 6 and 64 partitions;
 // end-to-end latency at a fixed 10,000 records/s; broker CPU seconds per
 // million records (from /proc/<pid>/stat); broker RSS; ready time (exec to
-// an answered ApiVersions); topic creation time. Every run is verified:
-// each record produced is consumed once, in order within its partition.
+// an answered ApiVersions); topic creation time; kafka-topics start-up and
+// a whole kafka-topics --create; acks=all on a 3-node kafka-server cluster
+// against acks=1 on one node; RSS and goroutines as empty partitions (1,
+// 1 000, 10 000) and idle connections (10, 1 000) are added. Every run is
+// verified: each record produced is consumed once, in order within its
+// partition. The report ends with the targets of the performance issue,
+// each with our figure, kfake's, the ratio, the limit and whether it is
+// met.
 //
 // Usage (normally through scripts/bench.sh, which builds the binaries):
 //
@@ -68,6 +74,9 @@ type config struct {
 	out, dataDir, profileDir     string
 	keep                         bool
 	caseRE                       *regexp.Regexp
+	// partitionSteps and connectionSteps are the scaling series' steps
+	// (the package's, smaller in tests).
+	partitionSteps, connectionSteps []int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -87,7 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.Cases, "cases", "", "only run cases whose name matches this regexp (e.g. 'p6|e2e')")
 	fs.StringVar(&c.serverBin, "server", "bin/kafka-server", "kafka-server binary")
 	fs.StringVar(&c.kfakeBin, "kfake", "bin/kfakebroker", "tools/kfakebroker binary")
-	fs.StringVar(&c.profBin, "profserver", "", "bench/profserver binary: run kafka-server in-process with CPU profiling (needs -profile)")
+	fs.StringVar(&c.profBin, "profserver", "", "bench/profserver binary, kafka-server that serves pprof: used with -profile and to count goroutines in the scaling figures (default: profserver beside -server, if there)")
 	fs.StringVar(&c.profileDir, "profile", "", "write a CPU profile of each broker for each throughput run into this directory")
 	fs.StringVar(&c.out, "out", "", "JSON results file (default bench/results/bench-<time>.json)")
 	fs.StringVar(&c.dataDir, "data", "", "directory for the brokers' data (default: a new temporary directory)")
@@ -117,6 +126,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		c.E2EWarm, c.E2ESeconds = 0.5, 3
 		c.LimitBytes, c.LimitProbe = 256<<20, 1
 	}
+	c.partitionSteps, c.connectionSteps = partitionSteps[:], connectionSteps[:]
 	if *e2eDur > 0 {
 		c.E2ESeconds = e2eDur.Seconds()
 	}
@@ -135,8 +145,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		c.caseRE = re
 	}
-	if c.profBin != "" && c.profileDir == "" {
-		return nil, errors.New("-profserver needs -profile")
+	if c.profBin == "" && c.serverBin != "" {
+		// scripts/bench.sh builds the profiling variant beside the broker.
+		if p := filepath.Join(filepath.Dir(c.serverBin), "profserver"); fileExists(p) {
+			c.profBin = p
+		}
 	}
 	for _, p := range []*string{&c.serverBin, &c.kfakeBin, &c.profBin, &c.toolsDir} {
 		if *p == "" {
@@ -155,6 +168,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		c.out = filepath.Join("bench", "results", "bench-"+time.Now().UTC().Format("20060102-150405")+".json")
 	}
 	return c, nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
 }
 
 func (c *config) wants(name string) bool { return c.caseRE == nil || c.caseRE.MatchString(name) }

@@ -285,8 +285,17 @@ func writeReport(w io.Writer, res *results) error {
 			return err
 		}
 	}
-	if res.Cluster3 != nil {
-		fmt.Fprintf(w, "\n3-node cluster: skipped (%s)\n", res.Cluster3.Skipped)
+	if err := writeToolCreates(w, res.ToolCreate); err != nil {
+		return err
+	}
+	if err := writeCluster(w, res.Cluster3); err != nil {
+		return err
+	}
+	if err := writeScale(w, res.Scale); err != nil {
+		return err
+	}
+	if err := writeTargets(w, res.Targets); err != nil {
+		return err
 	}
 	for _, e := range res.Errors {
 		fmt.Fprintf(w, "ERROR: %s\n", e)

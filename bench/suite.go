@@ -142,38 +142,29 @@ type hostInfo struct {
 
 // results is everything one run of the suite measured.
 type results struct {
-	Started  time.Time    `json:"started"`
-	Seconds  float64      `json:"seconds"`
-	Host     hostInfo     `json:"host"`
-	Config   *config      `json:"config"`
-	Limits   *limits      `json:"limits"`
-	Brokers  []brokerInfo `json:"brokers"`
-	Cases    []caseResult `json:"throughput"`
-	E2E      []e2eCase    `json:"end_to_end"`
-	Topics   topicFigures `json:"topic_creation"`
-	Tools    []toolStart  `json:"tool_start,omitempty"`
-	Cluster3 *clusterNote `json:"three_node_cluster"`
-	Rows     []row        `json:"summary"`
-	Errors   []string     `json:"errors,omitempty"`
+	Started time.Time    `json:"started"`
+	Seconds float64      `json:"seconds"`
+	Host    hostInfo     `json:"host"`
+	Config  *config      `json:"config"`
+	Limits  *limits      `json:"limits"`
+	Brokers []brokerInfo `json:"brokers"`
+	Cases   []caseResult `json:"throughput"`
+	E2E     []e2eCase    `json:"end_to_end"`
+	Topics  topicFigures `json:"topic_creation"`
+	Tools   []toolStart  `json:"tool_start,omitempty"`
+	// ToolCreate is kafka-topics --create against each running broker.
+	ToolCreate []toolCreate    `json:"tool_create,omitempty"`
+	Cluster3   *clusterFigures `json:"three_node_cluster,omitempty"`
+	Scale      *scaleFigures   `json:"scaling,omitempty"`
+	Rows       []row           `json:"summary"`
+	Targets    []targetRow     `json:"targets"`
+	Errors     []string        `json:"errors,omitempty"`
 }
 
 // topicFigures are the CreateTopics timings of every run, per broker.
 type topicFigures struct {
 	CreateMs map[string][]float64 `json:"create_ms"`
 	ReadyMs  map[string][]float64 `json:"ready_ms"`
-}
-
-// clusterNote is the hook for 3-node figures.
-type clusterNote struct {
-	Skipped string `json:"skipped"`
-}
-
-// runThreeNodeCluster is the hook for the figures of a 3-node cluster
-// (produce with acks=all across replicas, leader fail-over time). It needs
-// partition replication in kafka-server; until then it reports why it was
-// skipped.
-func runThreeNodeCluster(context.Context, *config, *slog.Logger) *clusterNote {
-	return &clusterNote{Skipped: "kafka-server has no partition replication yet"}
 }
 
 // suite runs everything. It returns the results gathered so far even when
@@ -186,6 +177,7 @@ func suite(ctx context.Context, c *config, logger *slog.Logger) (res *results, e
 		res.Seconds = time.Since(res.Started).Seconds()
 		res.Host.LoadAvgEnd = loadAvg()
 		res.Rows = summarise(res)
+		res.Targets = evaluateTargets(res)
 	}()
 
 	root := c.dataDir
@@ -291,6 +283,17 @@ func suite(ctx context.Context, c *config, logger *slog.Logger) (res *results, e
 		logger.Info("broker up", "broker", s.Name, "addr", b.Addr, "pid", b.Pid(), "ready", b.Ready)
 	}
 
+	if c.toolsDir != "" && c.wants("kafka-topics create") {
+		logger.Info("measuring kafka-topics --create", "runs", c.ToolRuns)
+		tc, err := measureTopicCreates(ctx, c.toolsDir, c.ToolRuns,
+			[]*broker{running[ours.Name], running[kfake.Name]}, []*admin{admins[ours.Name], admins[kfake.Name]})
+		if err != nil {
+			res.Errors = append(res.Errors, err.Error())
+			logger.Error("kafka-topics --create", "err", err)
+		}
+		res.ToolCreate = tc
+	}
+
 	p := newPayload(42)
 	prof := &profiler{dir: c.profileDir}
 	cases := throughputCases(c.SmallRecords, c.LargeRecords)
@@ -348,7 +351,26 @@ func suite(ctx context.Context, c *config, logger *slog.Logger) (res *results, e
 			}
 		}
 	}
-	res.Cluster3 = runThreeNodeCluster(ctx, c, logger)
+	if c.wants("cluster 100B p6") || c.wants("cluster 1KiB p6") {
+		logger.Info("3-node cluster")
+		res.Cluster3 = runThreeNodeCluster(ctx, c, logger, running[ours.Name], admins[ours.Name], root, p)
+		for _, r := range res.Cluster3.Runs {
+			if r.Three.Err != "" || r.One.Err != "" {
+				res.Errors = append(res.Errors, fmt.Sprintf("cluster %s round %d: %s", r.Case.Name, r.Round, r.Three.Err+r.One.Err))
+			}
+		}
+		if res.Cluster3.Skipped != "" {
+			res.Errors = append(res.Errors, "3-node cluster: "+res.Cluster3.Skipped)
+		}
+	}
+	if c.wants("scale partitions") || c.wants("scale connections") {
+		logger.Info("scaling: partitions and idle connections")
+		res.Scale = runScaling(ctx, c, logger, root)
+		res.Errors = append(res.Errors, res.Scale.Errors...)
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	if len(res.Errors) > 0 {
 		return res, fmt.Errorf("%d runs failed; first: %s", len(res.Errors), res.Errors[0])
 	}

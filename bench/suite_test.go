@@ -23,22 +23,26 @@ func TestSuiteSmoke(t *testing.T) {
 		t.Skip("builds and runs both brokers")
 	}
 	bin := t.TempDir()
-	server, err := testbroker.BuildServer(bin)
+	cmds, err := testbroker.BuildCommands(bin, "kafka-server", "kafka-topics", "kafka-producer-perf-test", "kafka-consumer-perf-test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	kfake := filepath.Join(bin, "kfakebroker")
-	if out, err := exec.Command("go", "build", "-o", kfake, "../tools/kfakebroker").CombinedOutput(); err != nil {
-		t.Fatalf("build kfakebroker: %v\n%s", err, out)
+	if out, err := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "../tools/kfakebroker", "./profserver").CombinedOutput(); err != nil {
+		t.Fatalf("build kfakebroker and profserver: %v\n%s", err, out)
 	}
 	out := filepath.Join(t.TempDir(), "r.json")
-	c, err := parseFlags([]string{"-server", server, "-kfake", kfake, "-rounds", "1",
-		"-records-small", "3000", "-records-large", "500", "-e2e-rate", "1000", "-e2e-duration", "500ms",
-		"-ready-starts", "1", "-cases", "^100B acks=all none p6$|^e2e p1$", "-data", t.TempDir(), "-out", out}, &bytes.Buffer{})
+	c, err := parseFlags([]string{"-server", cmds["kafka-server"], "-kfake", filepath.Join(bin, "kfakebroker"), "-tools", bin,
+		"-rounds", "1", "-records-small", "3000", "-records-large", "500", "-e2e-rate", "1000", "-e2e-duration", "500ms",
+		"-ready-starts", "1", "-tool-runs", "2",
+		"-cases", "^100B acks=all none p6$|^e2e p1$|^cluster 100B p6$|^scale|^kafka-topics create$", "-data", t.TempDir(), "-out", out}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.profBin != filepath.Join(bin, "profserver") {
+		t.Errorf("profserver beside kafka-server not found: %q", c.profBin)
+	}
 	c.LimitBytes, c.LimitProbe = 4<<20, 0.1
+	c.partitionSteps, c.connectionSteps = []int{1, 30}, []int{5, 20}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res, err := suite(ctx, c, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
@@ -52,7 +56,9 @@ func TestSuiteSmoke(t *testing.T) {
 	if err := writeJSON(out, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| 100B acks=all none p6 | rec/s", "| e2e p1 p99.9", "ready time", "3-node cluster: skipped"} {
+	for _, want := range []string{"| 100B acks=all none p6 | rec/s", "| e2e p1 p99.9", "ready time",
+		"3-node cluster (kafka-server", "| 100B p6 |", "| partitions  |", "| connections |",
+		"kafka-topics --create", "targets of the performance issue", "| produce, 100B acks=all none p6"} {
 		if !strings.Contains(report.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, report.String())
 		}
@@ -65,6 +71,26 @@ func TestSuiteSmoke(t *testing.T) {
 			t.Errorf("%s run: %+v", r.Broker, r)
 		}
 	}
+	if cf := res.Cluster3; cf == nil || len(cf.Runs) != 1 || cf.Runs[0].Ratio <= 0 {
+		t.Errorf("3-node cluster: %+v", cf)
+	}
+	for _, b := range []string{"ours", "kfake"} {
+		for _, want := range []struct {
+			series string
+			n      int
+		}{{"partitions", 0}, {"partitions", 30}, {"connections", 0}, {"connections", 20}} {
+			p := res.Scale.point(b, want.series, want.n)
+			if p == nil || p.RSS <= 0 || p.Goroutines <= 0 || p.Threads <= 0 {
+				t.Errorf("%s %s %d: %+v", b, want.series, want.n, p)
+			}
+		}
+		if g, at := res.Scale.point(b, "connections", 0), res.Scale.point(b, "connections", 20); g != nil && at != nil && at.Goroutines <= g.Goroutines {
+			t.Errorf("%s: %d goroutines with 20 connections, %d with none", b, at.Goroutines, g.Goroutines)
+		}
+	}
+	if len(res.ToolCreate) != 2 || res.ToolCreate[0].MedianMs <= 0 {
+		t.Errorf("kafka-topics --create: %+v", res.ToolCreate)
+	}
 	data, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -73,8 +99,8 @@ func TestSuiteSmoke(t *testing.T) {
 	if err := json.Unmarshal(data, &back); err != nil {
 		t.Fatalf("results JSON: %v", err)
 	}
-	if len(back.Rows) == 0 || back.Limits == nil {
-		t.Errorf("JSON without summary or limits")
+	if len(back.Rows) == 0 || back.Limits == nil || len(back.Targets) == 0 {
+		t.Errorf("JSON without summary, limits or targets")
 	}
 }
 
@@ -84,7 +110,7 @@ func TestParseFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{name: "profserver without profile", args: []string{"-profserver", "x"}, want: "-profserver needs -profile"},
+		{name: "missing profserver", args: []string{"-profserver", "/nonexistent/profserver"}, want: "no such file"},
 		{name: "bad regexp", args: []string{"-cases", "("}, want: "-cases"},
 		{name: "zero rounds", args: []string{"-rounds", "-1"}, want: "-rounds -1: must be at least 1"},
 		{name: "positional", args: []string{"x"}, want: `unexpected argument "x"`},

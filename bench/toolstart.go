@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -61,4 +62,64 @@ func measureToolStarts(dir string, runs int) ([]toolStart, error) {
 		out = append(out, ts)
 	}
 	return out, nil
+}
+
+// toolCreate is the wall time of a whole `kafka-topics --create` against
+// one local broker: exec, connect, CreateTopics, wait for the answer, exit.
+type toolCreate struct {
+	Broker   string    `json:"broker"`
+	Runs     int       `json:"runs"`
+	MedianMs float64   `json:"median_ms"`
+	MinMs    float64   `json:"min_ms"`
+	MaxMs    float64   `json:"max_ms"`
+	AllMs    []float64 `json:"all_ms"`
+}
+
+// measureTopicCreates runs `kafka-topics --create` (6 partitions, RF 1)
+// runs times against each broker, alternating brokers, each run creating a
+// new topic, after one unmeasured run per broker; the topics are deleted
+// afterwards. Every run must exit 0.
+func measureTopicCreates(ctx context.Context, dir string, runs int, brokers []*broker, admins []*admin) ([]toolCreate, error) {
+	bin := filepath.Join(dir, "kafka-topics")
+	samples := make([][]time.Duration, len(brokers))
+	var created [][]string
+	created = make([][]string, len(brokers))
+	defer func() {
+		for i, a := range admins {
+			for _, t := range created[i] {
+				_ = a.deleteTopic(ctx, t)
+			}
+		}
+	}()
+	for i := range runs + 1 {
+		for j := range brokers {
+			k := (i + j) % len(brokers)
+			b := brokers[k]
+			topic := fmt.Sprintf("bench-tool-create-%s-%d", b.Spec.Name, i)
+			cmd := exec.CommandContext(ctx, bin, "--bootstrap-server", b.Addr, "--create", "--topic", topic,
+				"--partitions", "6", "--replication-factor", "1")
+			t0 := time.Now()
+			out, err := cmd.CombinedOutput()
+			d := time.Since(t0)
+			if err != nil {
+				return nil, fmt.Errorf("kafka-topics --create against %s: %w: %s", b.Spec.Name, err, strings.TrimSpace(string(out)))
+			}
+			created[k] = append(created[k], topic)
+			if i > 0 {
+				samples[k] = append(samples[k], d)
+			}
+		}
+	}
+	var res []toolCreate
+	for k, b := range brokers {
+		s := samples[k]
+		sortDurations(s)
+		tc := toolCreate{Broker: b.Spec.Name, Runs: runs, MedianMs: ms(percentile(s, 0.5)),
+			MinMs: ms(s[0]), MaxMs: ms(s[len(s)-1])}
+		for _, x := range s {
+			tc.AllMs = append(tc.AllMs, round2(ms(x)))
+		}
+		res = append(res, tc)
+	}
+	return res, nil
 }

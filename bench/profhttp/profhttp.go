@@ -1,9 +1,11 @@
 // Package profhttp serves net/http/pprof for the benchmark suite's broker
 // processes, plus two endpoints that start and stop a CPU profile on demand
-// so that a profile covers exactly one benchmark run:
+// so that a profile covers exactly one benchmark run, and one that counts
+// goroutines for the scaling figures:
 //
 //	POST /profile/start?path=/abs/file.pprof   start writing a CPU profile to path
 //	POST /profile/stop                          stop it and close the file
+//	GET  /goroutines                            the number of goroutines, as text
 //
 // Only one profile runs at a time; start while one runs is a 409. The
 // handlers are meant for the loopback address of a benchmark and are not
@@ -33,6 +35,9 @@ func Handler() http.Handler {
 	mux.HandleFunc("POST /profile/start", p.start)
 	mux.HandleFunc("POST /profile/stop", p.stop)
 	mux.HandleFunc("POST /gc", func(w http.ResponseWriter, _ *http.Request) { runtime.GC() })
+	mux.HandleFunc("GET /goroutines", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, runtime.NumGoroutine())
+	})
 	return mux
 }
 
