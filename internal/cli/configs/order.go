@@ -193,40 +193,6 @@ func distinct(xs []string) []string {
 	return out
 }
 
-// javaDouble formats v as java.lang.Double.toString does (the shortest
-// digits that read back as v): plain notation with at least one decimal
-// between 10^-3 and 10^7, computerized scientific notation ("1.0E7")
-// outside.
-func javaDouble(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "Infinity"
-	case math.IsInf(v, -1):
-		return "-Infinity"
-	case v == 0:
-		if math.Signbit(v) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	if a := math.Abs(v); a >= 1e-3 && a < 1e7 {
-		s := strconv.FormatFloat(v, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(v, 'e', -1, 64)
-	mant, exp, _ := strings.Cut(s, "e")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
-}
-
 // parseJavaDouble reads a number as java.lang.Double.parseDouble does:
 // surrounding whitespace and control characters are ignored, "NaN" and
 // "Infinity" are accepted with their exact spelling, a trailing f, F, d or

@@ -5,38 +5,17 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kafkakit/kafkakit/internal/cli"
 )
 
 // Vectors in this file were printed by OpenJDK 17 (Double.toString,
 // Double.parseDouble, HashMap and Properties iteration).
 
-// tenth is a variable so that tenth+2*tenth is computed in float64, not as
-// an exact constant.
-var tenth = 0.1
-
-func TestJavaDouble(t *testing.T) {
-	tests := []struct {
-		in   float64
-		want string
-	}{
-		{0, "0.0"}, {math.Copysign(0, -1), "-0.0"}, {1, "1.0"}, {1024, "1024.0"}, {1.5, "1.5"},
-		{0.001, "0.001"}, {0.0009, "9.0E-4"}, {1e7, "1.0E7"}, {9999999, "9999999.0"},
-		{12345678.9, "1.23456789E7"}, {1e-5, "1.0E-5"}, {123.456, "123.456"}, {1e21, "1.0E21"},
-		{2.5e-3, "0.0025"}, {100.0 / 3, "33.333333333333336"}, {1e300, "1.0E300"},
-		{math.MaxFloat64, "1.7976931348623157E308"}, {50, "50.0"}, {tenth + 2*tenth, "0.30000000000000004"},
-		{math.NaN(), "NaN"}, {math.Inf(1), "Infinity"}, {math.Inf(-1), "-Infinity"},
-	}
-	for _, tt := range tests {
-		if got := javaDouble(tt.in); got != tt.want {
-			t.Errorf("javaDouble(%v): got %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestParseJavaDouble(t *testing.T) {
 	tests := []struct {
 		in   string
-		want string // javaDouble of the result, or "err"
+		want string // Double.toString of the result, or "err"
 	}{
 		{"1", "1.0"}, {" 2.5 ", "2.5"}, {"1e3", "1000.0"}, {"1E-2", "0.01"}, {"100d", "100.0"},
 		{"1.5f", "1.5"}, {"NaN", "NaN"}, {"-Infinity", "-Infinity"}, {"+Infinity", "Infinity"},
@@ -48,7 +27,7 @@ func TestParseJavaDouble(t *testing.T) {
 		v, ok := parseJavaDouble(tt.in)
 		got := "err"
 		if ok {
-			got = javaDouble(v)
+			got = cli.JavaFloat(v, 64)
 		}
 		if got != tt.want {
 			t.Errorf("parseJavaDouble(%q): got %s, want %s", tt.in, got, tt.want)
@@ -168,9 +147,9 @@ func FuzzParseJavaDouble(f *testing.F) {
 			return
 		}
 		// What Kafka prints must read back as the same value.
-		back, ok := parseJavaDouble(javaDouble(v))
+		back, ok := parseJavaDouble(cli.JavaFloat(v, 64))
 		if !ok || back != v {
-			t.Fatalf("%q: %v printed as %s reads back as %v (%v)", s, v, javaDouble(v), back, ok)
+			t.Fatalf("%q: %v printed as %s reads back as %v (%v)", s, v, cli.JavaFloat(v, 64), back, ok)
 		}
 	})
 }

@@ -121,7 +121,7 @@ func quotaLine(q quotaView) string {
 	}
 	values := make([]string, len(q.Quotas))
 	for i, a := range q.Quotas {
-		values[i] = a.Key + "=" + javaDouble(a.Value)
+		values[i] = a.Key + "=" + cli.JavaFloat(a.Value, 64)
 	}
 	return "Quota configs for " + strings.Join(parts, ", ") + " are " + strings.Join(values, ", ")
 }

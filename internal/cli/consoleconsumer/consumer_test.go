@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"math"
 	"strings"
 	"testing"
 
@@ -167,23 +166,6 @@ func TestDeserializers(t *testing.T) {
 		}
 		if err != nil || got != tt.want {
 			t.Errorf("%s(%q) = %q, %v, want %q", tt.class, tt.in, got, err, tt.want)
-		}
-	}
-}
-
-// TestJavaFloat pins Double.toString's layout (values printed by a JVM).
-func TestJavaFloat(t *testing.T) {
-	tests := []struct {
-		in   float64
-		want string
-	}{
-		{1, "1.0"}, {-2.5, "-2.5"}, {0.001, "0.001"}, {0.0001, "1.0E-4"}, {1234567, "1234567.0"},
-		{1e7, "1.0E7"}, {12345678.9, "1.23456789E7"}, {1e-10, "1.0E-10"}, {0.1, "0.1"},
-		{math.Inf(1), "Infinity"}, {math.NaN(), "NaN"}, {math.Copysign(0, -1), "-0.0"}, {100, "100.0"},
-	}
-	for _, tt := range tests {
-		if got := javaFloat(tt.in, 64); got != tt.want {
-			t.Errorf("javaFloat(%v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

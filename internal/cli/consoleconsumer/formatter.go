@@ -263,10 +263,10 @@ var deserializers = map[string]deserializer{
 	"org.apache.kafka.common.serialization.LongDeserializer":    fixed(8, "LongDeserializer", func(b []byte) string { return strconv.FormatInt(int64(binary.BigEndian.Uint64(b)), 10) }),
 	"org.apache.kafka.common.serialization.ShortDeserializer":   fixed(2, "ShortDeserializer", func(b []byte) string { return strconv.FormatInt(int64(int16(binary.BigEndian.Uint16(b))), 10) }),
 	"org.apache.kafka.common.serialization.FloatDeserializer": fixed(4, "Deserializer", func(b []byte) string {
-		return javaFloat(float64(math.Float32frombits(binary.BigEndian.Uint32(b))), 32)
+		return cli.JavaFloat(float64(math.Float32frombits(binary.BigEndian.Uint32(b))), 32)
 	}),
 	"org.apache.kafka.common.serialization.DoubleDeserializer": fixed(8, "Deserializer", func(b []byte) string {
-		return javaFloat(math.Float64frombits(binary.BigEndian.Uint64(b)), 64)
+		return cli.JavaFloat(math.Float64frombits(binary.BigEndian.Uint64(b)), 64)
 	}),
 	"org.apache.kafka.common.serialization.UUIDDeserializer": uuidString,
 }
@@ -307,41 +307,6 @@ func uuidString(b []byte) (string, error) {
 		return "", &serializationError{"Error parsing data into UUID"}
 	}
 	return strings.ToLower(s), nil
-}
-
-// javaFloat prints a float as Java's Double.toString and Float.toString
-// do: the shortest digits that read back, in decimal notation from 10^-3 to
-// 10^7 (always with a fractional digit) and in scientific notation with an
-// "E" exponent otherwise.
-func javaFloat(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	abs := math.Abs(f)
-	if abs >= 1e-3 && abs < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, bits)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'e', -1, bits)
-	mant, exp, _ := strings.Cut(s, "e")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
 }
 
 // decodeUTF8 is Java's new String(bytes, UTF_8): malformed bytes become

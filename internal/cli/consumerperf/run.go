@@ -365,7 +365,7 @@ func (o *Options) consume(ctx context.Context, s *settings, topic string, opts [
 		elapsedSec := float64(endMs-startMs) / 1000.0
 		fetchMs := (endMs - startMs) - jt.total.Load()
 		mb := float64(bytes) / (1024 * 1024)
-		f4 := func(v float64) string { return producerperf.FormatFixed(v, 4) }
+		f4 := func(v float64) string { return cli.FormatFixed(v, 4) }
 		fmt.Fprintf(o.IO.Out, "%s, %s, %s, %s, %d, %s, %d, %d, %s, %s\n",
 			s.dates.format(time.UnixMilli(startMs)), s.dates.format(time.UnixMilli(endMs)),
 			f4(mb), f4(mb/elapsedSec), messages, f4(float64(messages)/elapsedSec),
@@ -381,7 +381,7 @@ func (o *Options) consume(ctx context.Context, s *settings, topic string, opts [
 
 // printProgress is one --show-detailed-stats line.
 func (o *Options) printProgress(s *settings, bytes, lastBytes, messages, lastMessages, startMs, endMs, joinMs int64) {
-	f4 := func(v float64) string { return producerperf.FormatFixed(v, 4) }
+	f4 := func(v float64) string { return cli.FormatFixed(v, 4) }
 	elapsed := float64(endMs - startMs)
 	totalMB := float64(bytes) / (1024 * 1024)
 	intervalMB := float64(bytes-lastBytes) / (1024 * 1024)

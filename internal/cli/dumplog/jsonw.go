@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kafkakit/kafkakit/internal/cli"
 )
 
 // jobj is a JSON object that keeps its keys in insertion order, as the
@@ -67,11 +69,11 @@ func writeJSON(b *strings.Builder, v any) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			// Jackson quotes non-finite numbers by default.
 			b.WriteByte('"')
-			b.WriteString(javaDouble(x))
+			b.WriteString(cli.JavaFloat(x, 64))
 			b.WriteByte('"')
 			return
 		}
-		b.WriteString(javaDouble(x))
+		b.WriteString(cli.JavaFloat(x, 64))
 	case string:
 		writeJSONString(b, x)
 	case []byte:
@@ -141,40 +143,6 @@ func writeJSONString(b *strings.Builder, s string) {
 		}
 	}
 	b.WriteByte('"')
-}
-
-// javaDouble formats f as Java's Double.toString: plain notation with at
-// least one fractional digit for magnitudes in [1e-3, 1e7), otherwise
-// "d.dddE<exp>".
-func javaDouble(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	abs := math.Abs(f)
-	if abs >= 1e-3 && abs < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'e', -1, 64)
-	mant, exp, _ := strings.Cut(s, "e")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
 }
 
 // javaString decodes b as UTF-8 the way Java's String(byte[], UTF_8) does:

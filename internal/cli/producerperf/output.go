@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafkakit/kafkakit/internal/cli"
 )
 
 // lockedWriter serialises the error lines of failed sends, which come from
@@ -176,7 +178,7 @@ func PrintMetrics(w io.Writer, metrics map[string]float64) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%-*s   %s\n", width, "Metric Name", "Value")
 	for _, name := range names {
-		fmt.Fprintf(&b, "%-*s : %s\n", width, name, FormatFixed(metrics[name], 3))
+		fmt.Fprintf(&b, "%-*s : %s\n", width, name, cli.FormatFixed(metrics[name], 3))
 	}
 	io.WriteString(w, b.String())
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"sync"
+
+	"github.com/kafkakit/kafkakit/internal/cli"
 )
 
 // stats accumulates acknowledged sends as Kafka's ProducerPerformance.Stats
@@ -85,10 +87,10 @@ func (s *stats) printWindow(nowMs int64) {
 	elapsed := float64(nowMs - s.windowStart)
 	fmt.Fprintf(s.w, "%d records sent, %s records/sec (%s MB/sec), %s ms avg latency, %s ms max latency.\n",
 		s.windowCount,
-		FormatFixed(1000.0*float64(s.windowCount)/elapsed, 1),
-		FormatFixed(1000.0*float64(s.windowBytes)/elapsed/(1024.0*1024.0), 2),
-		FormatFixed(float64(s.windowTotalLatency)/float64(s.windowCount), 1),
-		FormatFixed(float64(s.windowMaxLatency), 1))
+		cli.FormatFixed(1000.0*float64(s.windowCount)/elapsed, 1),
+		cli.FormatFixed(1000.0*float64(s.windowBytes)/elapsed/(1024.0*1024.0), 2),
+		cli.FormatFixed(float64(s.windowTotalLatency)/float64(s.windowCount), 1),
+		cli.FormatFixed(float64(s.windowMaxLatency), 1))
 }
 
 // totals is what the final line reports.
@@ -131,9 +133,9 @@ func (s *stats) printTotal(nowMs int64) {
 	t := s.totals(nowMs)
 	fmt.Fprintf(s.w, "%d records sent, %s records/sec (%s MB/sec), %s ms avg latency, %s ms max latency, %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.\n",
 		t.Count,
-		FormatFixed(t.RecsPerSec, 6),
-		FormatFixed(t.MBPerSec, 2),
-		FormatFixed(t.AvgLatency, 2),
-		FormatFixed(t.MaxLatency, 2),
+		cli.FormatFixed(t.RecsPerSec, 6),
+		cli.FormatFixed(t.MBPerSec, 2),
+		cli.FormatFixed(t.AvgLatency, 2),
+		cli.FormatFixed(t.MaxLatency, 2),
 		t.Percentiles[0], t.Percentiles[1], t.Percentiles[2], t.Percentiles[3])
 }

@@ -1,9 +1,57 @@
-package producerperf
+package cli
 
 import (
 	"math"
 	"testing"
 )
+
+// tenth is a variable so that tenth+2*tenth is computed in float64, not as
+// an exact constant.
+var tenth = 0.1
+
+// The wanted strings were printed by OpenJDK 17's Double.toString.
+func TestJavaFloat(t *testing.T) {
+	tests := []struct {
+		name string
+		in   float64
+		want string
+	}{
+		{"zero", 0, "0.0"},
+		{"negative zero", math.Copysign(0, -1), "-0.0"},
+		{"one", 1, "1.0"},
+		{"integer", 1024, "1024.0"},
+		{"hundred", 100, "100.0"},
+		{"fraction", 1.5, "1.5"},
+		{"negative", -2.5, "-2.5"},
+		{"tenth", 0.1, "0.1"},
+		{"smallest plain", 0.001, "0.001"},
+		{"below plain", 0.0009, "9.0E-4"},
+		{"ten thousandth", 0.0001, "1.0E-4"},
+		{"plain with digits", 2.5e-3, "0.0025"},
+		{"largest plain", 9999999, "9999999.0"},
+		{"seven digits", 1234567, "1234567.0"},
+		{"first scientific", 1e7, "1.0E7"},
+		{"scientific digits", 12345678.9, "1.23456789E7"},
+		{"negative exponent", 1e-5, "1.0E-5"},
+		{"small", 1e-10, "1.0E-10"},
+		{"large", 1e21, "1.0E21"},
+		{"very large", 1e300, "1.0E300"},
+		{"max", math.MaxFloat64, "1.7976931348623157E308"},
+		{"shortest digits", 100.0 / 3, "33.333333333333336"},
+		{"sum", tenth + 2*tenth, "0.30000000000000004"},
+		{"decimal", 123.456, "123.456"},
+		{"NaN", math.NaN(), "NaN"},
+		{"infinity", math.Inf(1), "Infinity"},
+		{"minus infinity", math.Inf(-1), "-Infinity"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := JavaFloat(tt.in, 64); got != tt.want {
+				t.Errorf("JavaFloat(%v, 64) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
 
 // The wanted strings are what java.util.Formatter prints (JDK 17) for
 // String.format("%.<prec>f", v).
