@@ -106,6 +106,73 @@ func TestKillLeaderThenControllerUnderLoad(t *testing.T) {
 	checkReplicasIdentical(t, c, adm, topic)
 }
 
+// TestPausedLeaderIsFenced stops a partition leader with SIGSTOP for twice
+// the broker session timeout under acks=all load (a long GC pause or a
+// frozen VM, as its peers see it), then lets it run again. The controller
+// must fence it and move its partitions; the paused leader, on waking,
+// must not acknowledge anything it wrote after that (its requests fail
+// and the producers retry on the new leaders), and it must rejoin as a
+// follower with its log cut back to the new leaders'.
+func TestPausedLeaderIsFenced(t *testing.T) {
+	c := startCluster(t, clusterConfig{})
+	adm := newAdmin(t, c)
+	const topic = "jepsen-pause"
+	createTopic(t, adm, topic, 3, 3, nil)
+	w := startWorkload(t, c.Addrs(), topic, 3, 2, 600)
+	w.waitProgress(t, 500, 20*time.Second)
+
+	ctrl := activeController(t, c)
+	ps, err := describe(testContext(t, 5*time.Second), adm, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := int32(-1)
+	for _, p := range ps {
+		if p.Leader != ctrl {
+			victim = p.Leader
+			break
+		}
+	}
+	if victim < 0 {
+		t.Fatalf("every partition is led by the controller (node %d): %+v", ctrl, ps)
+	}
+	nd := c.Node(victim)
+	start := time.Now()
+	if err := nd.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("paused node %d", victim)
+	waitFor(t, 20*time.Second, fmt.Sprintf("the partitions of paused node %d have new leaders", victim), func() (bool, string) {
+		ps, err := describe(testContext(t, 5*time.Second), adm, topic)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, p := range ps {
+			if p.Leader == victim || p.Leader < 0 {
+				return false, fmt.Sprintf("partition %d leader %d", p.Partition, p.Leader)
+			}
+		}
+		return true, ""
+	})
+	t.Logf("new leaders %s after the pause", time.Since(start).Round(time.Millisecond))
+	w.waitProgress(t, 300, 20*time.Second)
+	// Twice the 3 s session timeout in all.
+	if d := 6*time.Second - time.Since(start); d > 0 {
+		time.Sleep(d)
+	}
+	if err := nd.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("resumed node %d after %s", victim, time.Since(start).Round(time.Millisecond))
+	waitFullISR(t, adm, topic, 30*time.Second)
+	t.Logf("node %d back in every ISR %s after the pause began", victim, time.Since(start).Round(time.Millisecond))
+	w.waitProgress(t, 300, 20*time.Second)
+
+	w.finish(t, 30*time.Second)
+	check(t, w.summary(), readAll(t, c, adm, topic, 3))
+	checkReplicasIdentical(t, c, adm, topic)
+}
+
 // TestFollowerCutOffByProxy puts a fault proxy in front of every broker's
 // PLAINTEXT listener (each broker advertises its proxy, so clients and the
 // other brokers' replica fetchers connect through it) and blackholes only

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafkakit/kafkakit/internal/testbroker"
@@ -89,7 +91,7 @@ func startCluster(t testing.TB, cc clusterConfig) *testbroker.Cluster {
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, nd := range c.Nodes {
-				t.Logf("node %d log (%s), last lines:\n%s", nd.ID, nd.Dir, tail(nd.Log(), 60))
+				t.Logf("node %d log (%s), last lines other than raft's:\n%s", nd.ID, nd.Dir, tail(withoutRaft(nd.Log()), 60))
 			}
 			if os.Getenv("KAFKAKIT_CLUSTER_KEEP") != "" {
 				t.Logf("cluster data kept in %s", dir)
@@ -108,6 +110,17 @@ func startCluster(t testing.TB, cc clusterConfig) *testbroker.Cluster {
 
 func sanitize(name string) string {
 	return strings.NewReplacer("/", "_", " ", "_").Replace(name)
+}
+
+// withoutRaft drops hashicorp/raft's own lines from a node log.
+func withoutRaft(log string) string {
+	var b strings.Builder
+	for line := range strings.Lines(log) {
+		if !strings.Contains(line, "component=raft") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 func tail(s string, n int) string {
@@ -145,7 +158,9 @@ func createTopic(t testing.TB, adm *kadm.Client, topic string, partitions int32,
 	if err == nil {
 		err = resp.Err
 	}
-	if err != nil {
+	// The client retries a request whose answer it lost (a controller
+	// change under load); the first attempt may have created the topic.
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 		t.Fatalf("create topic %s: %v", topic, err)
 	}
 	waitFor(t, 20*time.Second, "every partition of "+topic+" has a leader", func() (bool, string) {

@@ -125,13 +125,21 @@ type describedPartition struct {
 // kafkaTopics runs our kafka-topics binary and returns its stdout.
 func kafkaTopics(t *testing.T, args ...string) string {
 	t.Helper()
+	out, err := runKafkaTopics(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func runKafkaTopics(args ...string) (string, error) {
 	cmd := exec.Command(bins.topics, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("kafka-topics %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+		return "", fmt.Errorf("kafka-topics %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
 	}
-	return out.String()
+	return out.String(), nil
 }
 
 // parseDescribe reads the partition lines of kafka-topics --describe
@@ -199,7 +207,12 @@ func TestPropertiesClusterPlacesReplicasCrosswise(t *testing.T) {
 		var ps []describedPartition
 		var desc string
 		waitFor(t, 15*time.Second, topic+" is described with full ISRs", func() (bool, string) {
-			desc = kafkaTopics(t, "--bootstrap-server", bootstrap, "--describe", "--topic", topic)
+			// A broker that has not applied the new topic yet answers
+			// UNKNOWN_TOPIC_OR_PARTITION, as Kafka's do.
+			var err error
+			if desc, err = runKafkaTopics("--bootstrap-server", bootstrap, "--describe", "--topic", topic); err != nil {
+				return false, err.Error()
+			}
 			ps = parseDescribe(t, desc)
 			if len(ps) != 3 {
 				return false, desc
