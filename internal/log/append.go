@@ -76,9 +76,15 @@ func producerBatchOfRaw(h record.Header, raw []byte) producerBatch {
 // have valid CRCs, increasing offsets and start at or after the log end
 // offset (ErrUnexpectedAppendOffset).
 //
-// Append takes the partition lock for the offset assignment and the write,
-// and fsyncs (after a roll, or when flush.messages is reached) after
-// releasing it.
+// Append holds the log's append lock throughout, so appends (and whatever
+// else changes the log's segments) happen one at a time. A client batch is
+// written to the active segment without the partition lock: the lock is
+// taken to assign its offsets and reserve its place, released for the
+// write, and taken again to make the batch visible (segment size, indexes,
+// log end offset), so reads, offset lookups and high watermark updates are
+// not held up by the write. Replicated appends are written under the lock.
+// The fsync that a roll or flush.messages calls for happens after both
+// locks are released.
 func (l *Log) Append(data []byte, info AppendInfo) (AppendResult, error) {
 	cfg := l.config()
 	// A produce request holds one batch: keep it on the stack.
@@ -99,15 +105,34 @@ func (l *Log) Append(data []byte, info AppendInfo) (AppendResult, error) {
 		return AppendResult{}, err
 	}
 
+	var res AppendResult
+	var fl flushPlan
+	l.appendMu.Lock()
 	l.mu.Lock()
-	res, fl, err := l.appendLocked(batches, cfg, info)
-	if fl.rolledTo > 0 && err == nil {
-		// Like Kafka's scheduled "flush-log" task, the segment left by a
-		// roll is fsynced in the background; the producer does not wait.
-		l.bg.Add(1)
-		go l.backgroundFlush(fl.rolledTo)
+	if info.Replicated {
+		res, fl, err = l.appendLocked(batches, cfg, info)
+		l.startRollFlushLocked(fl, err)
+		l.mu.Unlock()
+	} else {
+		// The producer-state checker is kept apart from w: w's segment
+		// escapes, and the checker must not go with it.
+		chk := l.producers.checker(!info.Coordinator, info.Coordinator)
+		w := pendingWrite{b: &batches[0]}
+		err = l.reserveLocked(&w, chk, cfg, info)
+		l.mu.Unlock()
+		res = w.res
+		if err == nil && w.seg != nil {
+			if l.writeHook != nil {
+				l.writeHook()
+			}
+			werr := w.seg.write(w.b.raw, w.pos)
+			l.mu.Lock()
+			res, fl, err = l.commitLocked(&w, chk, werr, cfg, info)
+			l.startRollFlushLocked(fl, err)
+			l.mu.Unlock()
+		}
 	}
-	l.mu.Unlock()
+	l.appendMu.Unlock()
 	if err != nil {
 		return AppendResult{}, err
 	}
@@ -118,6 +143,16 @@ func (l *Log) Append(data []byte, info AppendInfo) (AppendResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// startRollFlushLocked starts the background fsync of the segments a
+// roll left behind, like Kafka's scheduled "flush-log" task: the producer
+// does not wait for it.
+func (l *Log) startRollFlushLocked(fl flushPlan, err error) {
+	if fl.rolledTo > 0 && err == nil && !l.closed {
+		l.bg.Add(1)
+		go l.backgroundFlush(fl.rolledTo)
+	}
 }
 
 // flushPlan says which flushes an append calls for: rolledTo, the base of a
@@ -380,60 +415,104 @@ func (l *Log) appendLocked(batches []inBatch, cfg Config, info AppendInfo) (Appe
 	if err := l.materializeLocked(); err != nil {
 		return AppendResult{}, flushPlan{}, err
 	}
-	if info.Replicated {
-		return l.appendReplicatedLocked(batches, cfg)
+	return l.appendReplicatedLocked(batches, cfg)
+}
+
+// pendingWrite is a client batch between reserveLocked and commitLocked:
+// offsets assigned, producer state checked and staged (in the append's
+// checker), its place in the
+// active segment reserved. seg is nil when nothing is to be written (a
+// retried batch answered with its original offsets).
+type pendingWrite struct {
+	b        *inBatch
+	res      AppendResult
+	seg      *segment
+	pos      int64
+	rolledTo int64
+	nowMs    int64
+}
+
+// reserveLocked assigns the batch its offsets (rewriting its header in
+// place), checks producer state, rolls if the active segment cannot take
+// it, and reserves its position at the end of the active segment. Nothing
+// is visible to readers until commitLocked.
+func (l *Log) reserveLocked(w *pendingWrite, chk *appendChecker, cfg Config, info AppendInfo) error {
+	if err := l.usableLocked(); err != nil {
+		return err
 	}
-	b := &batches[0]
+	if err := l.materializeLocked(); err != nil {
+		return err
+	}
+	b := w.b
 	leo := l.logEndOffset
-	res := AppendResult{FirstOffset: leo, LastOffset: leo + int64(b.hdr.LastOffsetDelta), LogAppendTime: -1}
+	w.res = AppendResult{FirstOffset: leo, LastOffset: leo + int64(b.hdr.LastOffsetDelta), LogAppendTime: -1}
 	nowMs := l.nowMs()
+	w.nowMs = nowMs
 
 	// Offsets, epoch and timestamps are written into the batch in place;
 	// none of it is covered by the CRC except the timestamp fields, which
 	// the record package rewrites with a fresh CRC.
 	if err := record.SetBaseOffset(b.raw, leo); err != nil {
-		return AppendResult{}, flushPlan{}, invalid(ErrCorruptMessage, "%v", err)
+		return invalid(ErrCorruptMessage, "%v", err)
 	}
 	if err := record.SetPartitionLeaderEpoch(b.raw, info.LeaderEpoch); err != nil {
-		return AppendResult{}, flushPlan{}, invalid(ErrCorruptMessage, "%v", err)
+		return invalid(ErrCorruptMessage, "%v", err)
 	}
 	if cfg.logAppendTime() {
 		if err := record.SetLogAppendTime(b.raw, nowMs); err != nil {
-			return AppendResult{}, flushPlan{}, invalid(ErrCorruptMessage, "%v", err)
+			return invalid(ErrCorruptMessage, "%v", err)
 		}
-		res.LogAppendTime = nowMs
+		w.res.LogAppendTime = nowMs
 		b.maxTimestamp = nowMs
 	} else if b.maxTimestamp != b.hdr.MaxTimestamp {
 		setMaxTimestamp(b.raw, b.maxTimestamp)
 	}
 	h, err := record.ParseHeader(b.raw)
 	if err != nil {
-		return AppendResult{}, flushPlan{}, invalid(ErrCorruptMessage, "%v", err)
+		return invalid(ErrCorruptMessage, "%v", err)
 	}
 	b.hdr = h
 
-	chk := l.producers.checker(!info.Coordinator, info.Coordinator)
 	if h.ProducerID >= 0 {
 		if !info.Coordinator && !h.IsControl() {
 			if dup, ok := l.producers.findDuplicate(h.ProducerID, h.ProducerEpoch, h.BaseSequence, h.LastSequence()); ok {
-				res = AppendResult{FirstOffset: dup.firstOffset, LastOffset: dup.lastOffset, LogAppendTime: -1,
+				w.res = AppendResult{FirstOffset: dup.firstOffset, LastOffset: dup.lastOffset, LogAppendTime: -1,
 					LogStartOffset: l.logStartOffset, Duplicate: true}
 				if cfg.logAppendTime() {
-					res.LogAppendTime = dup.timestamp
+					w.res.LogAppendTime = dup.timestamp
 				}
-				return res, flushPlan{}, nil
+				return nil
 			}
 		}
 		if err := chk.add(producerBatchOfRaw(h, b.raw)); err != nil {
-			return AppendResult{}, flushPlan{}, err
+			return err
 		}
 	}
+	if w.rolledTo, err = l.prepareWriteLocked(b, cfg, nowMs); err != nil {
+		return err
+	}
+	w.seg = l.active()
+	w.pos = w.seg.size
+	return nil
+}
 
-	var fl flushPlan
-	fl.rolledTo, err = l.writeBatchLocked(b, cfg, nowMs)
-	if err != nil {
+// commitLocked makes a batch written by Append visible: the segment's
+// size and indexes, the log end offset, the leader epoch cache and the
+// producer state. werr is the write's error, which takes the log offline
+// as any failed write does.
+func (l *Log) commitLocked(w *pendingWrite, chk *appendChecker, werr error, cfg Config, info AppendInfo) (AppendResult, flushPlan, error) {
+	b := w.b
+	if werr != nil {
+		if !errors.Is(werr, ErrKafkaStorage) {
+			werr = storageErr("append", w.seg.path(logSuffix), werr)
+		}
+		l.failed = werr
+		return AppendResult{}, flushPlan{}, werr
+	}
+	if err := l.commitBatchLocked(w.seg, w.pos, b, cfg); err != nil {
 		return AppendResult{}, flushPlan{}, err
 	}
+	res := w.res
 	if _, err := l.epochs.assign(info.LeaderEpoch, res.FirstOffset); err != nil {
 		l.failed = storageErr("write", l.epochs.path, err)
 		return AppendResult{}, flushPlan{}, l.failed
@@ -441,6 +520,7 @@ func (l *Log) appendLocked(batches []inBatch, cfg Config, info AppendInfo) (Appe
 	chk.commit()
 	l.producers.mapEndOffset = l.logEndOffset
 	res.LogStartOffset = l.logStartOffset
+	fl := flushPlan{rolledTo: w.rolledTo}
 	if l.logEndOffset-l.recoveryPoint >= cfg.FlushMessages {
 		fl.due = l.logEndOffset
 	}
@@ -494,29 +574,51 @@ func (l *Log) appendReplicatedLocked(batches []inBatch, cfg Config) (AppendResul
 // writes it, moving the log end offset. After a roll it returns the new
 // segment's base offset, below which everything is to be flushed (else 0).
 func (l *Log) writeBatchLocked(b *inBatch, cfg Config, nowMs int64) (int64, error) {
-	size := int64(len(b.raw))
-	if size > cfg.SegmentBytes {
-		return 0, invalid(ErrRecordListTooLarge, "message batch size is %d bytes in append to partition %s, which exceeds the maximum configured segment size of %d",
-			size, l.name(), cfg.SegmentBytes)
-	}
-	var flushTo int64
-	if l.active().shouldRoll(cfg, size, b.maxTimestamp, b.hdr.LastOffset(), nowMs) {
-		if err := l.rollLocked(b.hdr.BaseOffset, cfg, nowMs); err != nil {
-			l.failed = err
-			return 0, err
-		}
-		flushTo = b.hdr.BaseOffset
+	flushTo, err := l.prepareWriteLocked(b, cfg, nowMs)
+	if err != nil {
+		return 0, err
 	}
 	seg := l.active()
-	if err := seg.append(b.raw, []appendedBatch{{size: size, lastOffset: b.hdr.LastOffset(), maxTimestamp: b.maxTimestamp}}, cfg.IndexIntervalBytes); err != nil {
+	pos := seg.size
+	if err := seg.write(b.raw, pos); err != nil {
 		if !errors.Is(err, ErrKafkaStorage) {
 			err = storageErr("append", seg.path(logSuffix), err)
 		}
 		l.failed = err
 		return 0, err
 	}
+	return flushTo, l.commitBatchLocked(seg, pos, b, cfg)
+}
+
+// prepareWriteLocked checks that the batch fits in a segment and rolls if
+// the active segment cannot take it. After a roll it returns the new
+// segment's base offset, below which everything is to be flushed (else 0).
+func (l *Log) prepareWriteLocked(b *inBatch, cfg Config, nowMs int64) (int64, error) {
+	size := int64(len(b.raw))
+	if size > cfg.SegmentBytes {
+		return 0, invalid(ErrRecordListTooLarge, "message batch size is %d bytes in append to partition %s, which exceeds the maximum configured segment size of %d",
+			size, l.name(), cfg.SegmentBytes)
+	}
+	if l.active().shouldRoll(cfg, size, b.maxTimestamp, b.hdr.LastOffset(), nowMs) {
+		if err := l.rollLocked(b.hdr.BaseOffset, cfg, nowMs); err != nil {
+			l.failed = err
+			return 0, err
+		}
+		return b.hdr.BaseOffset, nil
+	}
+	return 0, nil
+}
+
+// commitBatchLocked records a batch written at pos of seg: segment size,
+// indexes and the log end offset.
+func (l *Log) commitBatchLocked(seg *segment, pos int64, b *inBatch, cfg Config) error {
+	size := int64(len(b.raw))
+	if err := seg.appended(pos, []appendedBatch{{size: size, lastOffset: b.hdr.LastOffset(), maxTimestamp: b.maxTimestamp}}, size, cfg.IndexIntervalBytes); err != nil {
+		l.failed = err
+		return err
+	}
 	l.logEndOffset = b.hdr.LastOffset() + 1
-	return flushTo, nil
+	return nil
 }
 
 // rollLocked closes the active segment for appends and starts a new one at

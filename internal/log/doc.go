@@ -66,18 +66,22 @@
 //
 // # Concurrency and lock order
 //
-// Each Log has one sync.RWMutex. Appends, truncation, retention and config
-// of the log structure take it for writing; reads, offset lookups and
-// accessors take it for reading. Reads hold it only while locating a region
-// (an index lookup and a few header reads); the data is sent afterwards,
-// so no lock is held across network I/O. The fsync of the segments left by
+// Each Log has one sync.RWMutex, mu. Appends, truncation, retention and
+// config of the log structure take it for writing; reads, offset lookups
+// and accessors take it for reading. Reads hold it only while locating a
+// region (an index lookup and a few header reads); the data is sent
+// afterwards, so no lock is held across network I/O. Log.appendMu
+// serializes appends and everything else that changes the segments; a
+// client append holds it throughout but takes mu only to reserve its place
+// and to publish the written batch, so the write to the segment file holds
+// up no reader. The fsync of the segments left by
 // a roll runs in a goroutine the log owns (Close and Delete wait for it), as
 // Kafka schedules it on a background thread; the fsync that flush.messages
 // calls for runs after Append has released the lock, before it returns.
 //
 // Locks are always taken in this order, never the reverse:
 //
-//	Manager.cleanerMu → Manager.mu → Manager.ckMu → Log.cleanMu → Log.flushMu → Log.mu → index.mu
+//	Manager.cleanerMu → Manager.mu → Manager.ckMu → Log.cleanMu → Log.flushMu → Log.appendMu → Log.mu → index.mu
 //
 // Manager.pendingMu (not shown) is a leaf taken under Log.mu when a new
 // log is first written. Manager.cleanerMu guards which logs the cleaner

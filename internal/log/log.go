@@ -128,6 +128,14 @@ type Log struct {
 	// onFirstWrite is Options.onFirstWrite; set before the log is shared.
 	onFirstWrite func(*Log)
 
+	// appendMu serializes everything that writes the active segment or
+	// changes which segments there are: Append holds it throughout and
+	// releases mu while it writes a client batch; truncation, retention,
+	// DeleteRecords, leader epoch assignment, producer expiry, Close and
+	// Delete take it before mu, so none of them runs while such a write is
+	// in flight. Readers and high watermark updates take only mu.
+	appendMu sync.Mutex
+
 	mu             sync.RWMutex
 	topicID        [16]byte
 	topicIDPending bool       // partition.metadata not written yet
@@ -149,6 +157,9 @@ type Log struct {
 	// decodeToValidate, set only by tests, turns off the structural walk
 	// validateRecords uses when no check needs the record fields.
 	decodeToValidate bool
+	// writeHook, set only by tests, runs when a client append is about to
+	// write its batch without holding mu.
+	writeHook func()
 	scanBufs         sync.Pool // *[]byte header-scan buffers, reused across reads
 	stats            LoadStats
 	closed           bool
@@ -564,6 +575,8 @@ func (l *Log) LatestEpoch() (int32, bool) {
 // or close instead: there is no data whose epochs a crash could lose, and
 // creating a partition then needs no fsync.
 func (l *Log) AssignEpochStartOffset(epoch int32, startOffset int64) error {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.usableLocked(); err != nil {
@@ -614,6 +627,8 @@ func (l *Log) Producers() []ProducerState {
 // RemoveExpiredProducers drops the state of producers idle for longer than
 // producer.id.expiration.ms and returns how many were dropped.
 func (l *Log) RemoveExpiredProducers(now time.Time) int {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -761,6 +776,8 @@ func (l *Log) Close() error {
 	}
 	l.flushMu.Lock()
 	defer l.flushMu.Unlock()
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.unmaterialized {
@@ -825,6 +842,8 @@ func (l *Log) markClosed() bool {
 // simulate a crash.
 func (l *Log) closeFiles() {
 	l.markClosed()
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, s := range l.segments {
@@ -839,6 +858,8 @@ func (l *Log) closeFiles() {
 // valid until released.
 func (l *Log) Delete() error {
 	l.markClosed()
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, s := range l.segments {

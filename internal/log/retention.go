@@ -15,6 +15,8 @@ func (l *Log) Truncate(offset int64) error {
 	if offset < 0 {
 		return fmt.Errorf("truncate %s to negative offset %d", l.name(), offset)
 	}
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.usableLocked(); err != nil {
@@ -71,6 +73,8 @@ func (l *Log) TruncateFullyAndStartAt(offset int64) error {
 	if offset < 0 {
 		return fmt.Errorf("truncate %s to negative offset %d", l.name(), offset)
 	}
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.usableLocked(); err != nil {
@@ -114,6 +118,8 @@ func (l *Log) truncateFullyLocked(offset int64) error {
 // watermark are ErrOffsetOutOfRange. Segments wholly below the new start
 // are deleted at once. It returns the new log start offset.
 func (l *Log) DeleteRecordsBefore(offset int64) (int64, error) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.usableLocked(); err != nil {
@@ -160,6 +166,8 @@ func (l *Log) incrementLogStartLocked(offset int64) error {
 // segment is rolled first when everything is to go. It also expires idle
 // producer state. It returns how many segments were deleted.
 func (l *Log) ApplyRetention(now time.Time) (int, error) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.usableLocked(); err != nil {

@@ -151,13 +151,29 @@ type appendedBatch struct {
 // timestamp seen so far at the same moment.
 func (s *segment) append(data []byte, batches []appendedBatch, interval int32) error {
 	start := s.size
-	if _, err := s.file.f.WriteAt(data, start); err != nil {
-		// Cut off whatever part was written so no partial batch remains.
-		if terr := s.file.f.Truncate(start); terr != nil {
+	if err := s.write(data, start); err != nil {
+		return err
+	}
+	return s.appended(start, batches, int64(len(data)), interval)
+}
+
+// write writes data at position at of the .log without changing the
+// segment's state, so the log's lock need not be held (the caller owns the
+// end of the file). A failed write is cut off again so no partial batch
+// remains.
+func (s *segment) write(data []byte, at int64) error {
+	if _, err := s.file.f.WriteAt(data, at); err != nil {
+		if terr := s.file.f.Truncate(at); terr != nil {
 			return storageErr("append and roll back", s.path(logSuffix), errors.Join(err, terr))
 		}
 		return storageErr("append", s.path(logSuffix), err)
 	}
+	return nil
+}
+
+// appended records size bytes of batches written at start (the end of the
+// segment): the segment's size, its roll timestamp and its indexes.
+func (s *segment) appended(start int64, batches []appendedBatch, size int64, interval int32) error {
 	if start == 0 && len(batches) > 0 {
 		maxTs := int64(-1)
 		for _, b := range batches {
@@ -165,7 +181,7 @@ func (s *segment) append(data []byte, batches []appendedBatch, interval int32) e
 		}
 		s.rollTimestamp, s.rollTimestampKnown = maxTs, true
 	}
-	s.size += int64(len(data))
+	s.size += size
 	for _, b := range batches {
 		if err := s.indexBatch(start+b.rel, b.size, b.lastOffset, b.maxTimestamp, interval); err != nil {
 			return storageErr("index", s.path(indexSuffix), err)
