@@ -1,15 +1,15 @@
-package dumplog
+package cli
 
 import "sort"
 
-// Kafka 3.9's DumpLogSegments is Scala and prints a few collections in the
-// iteration order of Scala 2.13's mutable.HashMap / mutable.HashSet. That
-// order is deterministic: a table of 2^k buckets (16 to start, doubled
-// when an insertion would reach 75% load, or pre-sized by addAll's size
-// hint), bucket index = improved hash & (size-1), where improved hash =
-// h ^ (h >>> 16), and each bucket's list kept sorted by improved hash
-// (signed), equal hashes in insertion order. Iteration walks buckets in
-// index order. scalaHashOrder reproduces it.
+// Kafka's Scala code (DumpLogSegments, the broker's DescribeConfigs) prints
+// a few collections in the iteration order of Scala 2.13's mutable.HashMap
+// and mutable.HashSet. That order is deterministic: a table of 2^k buckets
+// (16 to start, doubled when an insertion would reach 75% load, or pre-sized
+// by addAll's size hint), bucket index = improved hash & (size-1), where
+// improved hash = h ^ (h >>> 16), and each bucket's list kept sorted by
+// improved hash (signed), equal hashes in insertion order. Iteration walks
+// buckets in index order. ScalaHashOrder reproduces it.
 
 const scalaLoadFactor = 0.75
 
@@ -31,11 +31,11 @@ func scalaTableSizeFor(capacity int) int {
 	return size
 }
 
-// scalaHashOrder returns the distinct items in Scala iteration order.
+// ScalaHashOrder returns the distinct items in Scala iteration order.
 // hashes are the items' Java hashCodes. groups, when not nil, gives the
 // sizes of successive addAll calls (each pre-sizes the table with
 // sizeHint); otherwise items are added one by one.
-func scalaHashOrder[T comparable](items []T, hashes []int32, groups []int) []T {
+func ScalaHashOrder[T comparable](items []T, hashes []int32, groups []int) []T {
 	type node struct {
 		item T
 		h    int32

@@ -117,7 +117,7 @@ func (t *usageRows) render() string {
 // it). Blank lines disappear, as in jopt-simple.
 func pieces(lb lineBreaker, text []rune, width int) [][]rune {
 	var out [][]rune
-	for _, line := range strings.Split(javaTrim(string(text)), "\n") {
+	for _, line := range strings.Split(JavaTrim(string(text)), "\n") {
 		rs := []rune(line)
 		var cur []rune
 		start := 0
@@ -138,9 +138,9 @@ func pieces(lb lineBreaker, text []rune, width int) [][]rune {
 	return out
 }
 
-// javaTrim is String.trim: it strips every character up to and including
-// the space from both ends.
-func javaTrim(s string) string {
+// JavaTrim is Java's String.trim: it strips every character up to and
+// including the space from both ends.
+func JavaTrim(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
 }
 
@@ -214,5 +214,5 @@ func descriptionDisplay(f *pflag.Flag) string {
 	if !ok {
 		return f.Usage
 	}
-	return javaTrim(f.Usage + " (default: " + def + ")")
+	return JavaTrim(f.Usage + " (default: " + def + ")")
 }

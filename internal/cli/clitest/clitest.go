@@ -8,7 +8,6 @@
 package clitest
 
 import (
-	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -22,13 +21,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/kafkakit/kafkakit/internal/cli"
 	"github.com/kafkakit/kafkakit/internal/testbroker"
 )
 
@@ -129,38 +128,15 @@ func probeBroker(t *testing.T) probeResult {
 		t.Fatalf("probe describe configs: %v", err)
 	}
 	var names []string
+	var hashes []int32
 	for _, c := range rcs[0].Configs {
 		names = append(names, c.Key)
+		hashes = append(hashes, cli.JavaStringHash(c.Key))
 	}
-	p.configOrder = len(names) > 1 && slices.Equal(names, ScalaHashOrder(names))
+	// Kafka's broker answers DescribeConfigs for a topic in the order of a
+	// Scala mutable.HashMap of every topic config.
+	p.configOrder = len(names) > 1 && slices.Equal(names, cli.ScalaHashOrder(names, hashes, nil))
 	return p
-}
-
-// ScalaHashOrder is the iteration order of a Scala 2.13 mutable.HashMap
-// holding these string keys: by bucket of the improved String.hashCode,
-// and within a bucket by that hash. Kafka's broker answers DescribeConfigs
-// for a topic in the order of such a map of every topic config.
-func ScalaHashOrder(keys []string) []string {
-	capacity := 16
-	for float64(len(keys)) > float64(capacity)*0.75 {
-		capacity <<= 1
-	}
-	hash := func(s string) int32 {
-		var h int32
-		for _, u := range utf16.Encode([]rune(s)) {
-			h = 31*h + int32(u)
-		}
-		return h ^ int32(uint32(h)>>16)
-	}
-	out := slices.Clone(keys)
-	slices.SortStableFunc(out, func(a, b string) int {
-		ha, hb := hash(a), hash(b)
-		if ba, bb := ha&int32(capacity-1), hb&int32(capacity-1); ba != bb {
-			return int(ba - bb)
-		}
-		return cmp.Compare(ha, hb)
-	})
-	return out
 }
 
 // ClusterID asks the broker at addr for its cluster id, with franz-go.

@@ -376,7 +376,7 @@ func (o *Options) describeResources(ctx context.Context, c *cluster, p *printer,
 				return err
 			}
 			// Admin.listTopics collects the names in a HashMap.
-			entities = javaHashMapOrder(topics, javaStringHash, 16)
+			entities = cli.JavaHashMapOrder(topics, cli.JavaStringHash, 16)
 		case typeBrokers, typeBrokerLoggers:
 			ids, err := c.describeCluster(ctx)
 			if err != nil {

@@ -5,44 +5,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf16"
+
+	"github.com/kafkakit/kafkakit/internal/cli"
 )
 
 // This file reproduces how the JVM collections Kafka's ConfigCommand uses
 // order and print their elements, because that order shows in its messages
 // ("Unexpected config names: Set(a, b)", "Invalid broker logger(s): a,b")
 // and in its quota lines.
-
-// javaStringHash is java.lang.String.hashCode.
-func javaStringHash(s string) int32 {
-	var h int32
-	for _, u := range utf16.Encode([]rune(s)) {
-		h = 31*h + int32(u)
-	}
-	return h
-}
-
-// javaHashMapOrder returns items in the order a java.util.HashMap created
-// with the given initial capacity iterates them after they were put in the
-// given order: by bucket of the spread hash in the final table, insertion
-// order within a bucket. Tree bins (more than eight entries in a bucket) are
-// not modelled.
-func javaHashMapOrder[T any](items []T, hash func(T) int32, initialCapacity int) []T {
-	capacity := 1
-	for capacity < initialCapacity {
-		capacity <<= 1
-	}
-	for len(items) > capacity*3/4 {
-		capacity <<= 1
-	}
-	bucket := func(t T) int {
-		h := uint32(hash(t))
-		return int((h ^ h>>16) & uint32(capacity-1))
-	}
-	out := slices.Clone(items)
-	slices.SortStableFunc(out, func(a, b T) int { return bucket(a) - bucket(b) })
-	return out
-}
 
 // propertiesOrder returns distinct keys, put in the given order, in the
 // order a java.util.Properties iterates them: its table is a
@@ -55,7 +25,7 @@ func propertiesOrder(keys []string) []string {
 		capacity <<= 1
 	}
 	bin := func(k string) int {
-		h := uint32(javaStringHash(k))
+		h := uint32(cli.JavaStringHash(k))
 		return int((h ^ h>>16) & 0x7fffffff & uint32(capacity-1))
 	}
 	slices.SortStableFunc(keys, func(a, b string) int { return bin(a) - bin(b) })
@@ -151,7 +121,7 @@ func champOrder(items []string) []string {
 	}
 	hs := make([]hashed, len(items))
 	for i, s := range items {
-		hs[i] = hashed{s, uint32(scalaImprove(javaStringHash(s)))}
+		hs[i] = hashed{s, uint32(scalaImprove(cli.JavaStringHash(s)))}
 	}
 	var walk func(hs []hashed, shift uint) []string
 	walk = func(hs []hashed, shift uint) []string {
@@ -198,7 +168,7 @@ func distinct(xs []string) []string {
 // "Infinity" are accepted with their exact spelling, a trailing f, F, d or
 // D is allowed, and hexadecimal floating point needs its "p" exponent.
 func parseJavaDouble(s string) (float64, bool) {
-	s = javaTrim(s)
+	s = cli.JavaTrim(s)
 	if s == "" {
 		return 0, false
 	}
@@ -296,9 +266,3 @@ func javaHex(s string) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// javaTrim is String.trim: it strips every character up to and including
-// the space from both ends.
-func javaTrim(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
-}

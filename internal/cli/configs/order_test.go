@@ -35,28 +35,6 @@ func TestParseJavaDouble(t *testing.T) {
 	}
 }
 
-func TestJavaHashMapOrder(t *testing.T) {
-	topics := strings.Split("t1,t2,t3,__consumer_offsets,my-topic,orders,payments,a,b,c,zz,topic-10,topic-2,x.y,x_y", ",")
-	quotas := strings.Split("producer_byte_rate,consumer_byte_rate,controller_mutation_rate,request_percentage", ",")
-	tests := []struct {
-		name     string
-		in       []string
-		capacity int
-		want     string
-	}{
-		{"default capacity, resized", topics, 16, "zz,a,b,x.y,c,payments,topic-2,topic-10,x_y,orders,my-topic,t1,t2,__consumer_offsets,t3"},
-		{"default capacity", quotas, 16, "request_percentage,producer_byte_rate,consumer_byte_rate,controller_mutation_rate"},
-		{"sized for four", quotas, 4, "producer_byte_rate,consumer_byte_rate,controller_mutation_rate,request_percentage"},
-		{"sized for two", []string{"producer_byte_rate", "consumer_byte_rate"}, 2, "consumer_byte_rate,producer_byte_rate"},
-	}
-	for _, tt := range tests {
-		got := strings.Join(javaHashMapOrder(tt.in, javaStringHash, tt.capacity), ",")
-		if got != tt.want {
-			t.Errorf("%s:\ngot  %s\nwant %s", tt.name, got, tt.want)
-		}
-	}
-}
-
 func TestPropertiesOrder(t *testing.T) {
 	tests := []struct {
 		in, want string
@@ -113,7 +91,7 @@ func TestChampOrder(t *testing.T) {
 	if len(got) != len(words) {
 		t.Fatalf("champOrder lost elements: %v", got)
 	}
-	slot := func(s string) uint32 { return uint32(scalaImprove(javaStringHash(s))) & 31 }
+	slot := func(s string) uint32 { return uint32(scalaImprove(cli.JavaStringHash(s))) & 31 }
 	count := map[uint32]int{}
 	for _, w := range words {
 		count[slot(w)]++

@@ -94,7 +94,7 @@ func (o *Options) parseDeleted() []string {
 			pieces = []string{v}
 		}
 		for _, p := range pieces {
-			out = append(out, javaTrim(p))
+			out = append(out, cli.JavaTrim(p))
 		}
 	}
 	return out

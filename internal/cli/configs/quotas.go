@@ -63,13 +63,13 @@ func quotaViews(entries []sarama.DescribeClientQuotasEntry) []quotaView {
 		for _, c := range e.Entity {
 			var v int32
 			if c.MatchType != sarama.QuotaMatchDefault {
-				v = javaStringHash(c.Name)
+				v = cli.JavaStringHash(c.Name)
 			}
-			sum += javaStringHash(string(c.EntityType)) ^ v
+			sum += cli.JavaStringHash(string(c.EntityType)) ^ v
 		}
 		return 31 + sum
 	}
-	ordered := javaHashMapOrder(entries, entityHash, len(entries))
+	ordered := cli.JavaHashMapOrder(entries, entityHash, len(entries))
 	out := make([]quotaView, 0, len(ordered))
 	for _, e := range ordered {
 		var q quotaView
@@ -94,7 +94,7 @@ func quotaViews(entries []sarama.DescribeClientQuotasEntry) []quotaView {
 			keys = append(keys, k)
 		}
 		keys = sortedStrings(keys)
-		keys = javaHashMapOrder(keys, javaStringHash, len(keys))
+		keys = cli.JavaHashMapOrder(keys, cli.JavaStringHash, len(keys))
 		q.Quotas = []quotaAmount{}
 		for _, k := range keys {
 			q.Quotas = append(q.Quotas, quotaAmount{Key: k, Value: e.Values[k]})

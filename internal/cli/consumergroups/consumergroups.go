@@ -234,20 +234,15 @@ var availableIf = func() []struct {
 		"state":   {"describe", "list"},
 		"type":    {"list"},
 	}
-	names := []string{"members", "verbose", "offsets", "state", "type"}
-	hashes := make([]int32, len(names))
-	for i, n := range names {
-		hashes[i] = specHash(n)
-	}
 	var out []struct {
 		name string
 		with []string
 	}
-	for _, i := range hashOrder(hashes, 16) {
+	for _, n := range cli.JavaHashMapOrder([]string{"members", "verbose", "offsets", "state", "type"}, specHash, 16) {
 		out = append(out, struct {
 			name string
 			with []string
-		}{names[i], deps[names[i]]})
+		}{n, deps[n]})
 	}
 	return out
 }()

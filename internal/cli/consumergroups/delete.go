@@ -98,7 +98,7 @@ func (o *Options) deleteOffsets(ctx context.Context, c *cluster) error {
 		}
 	}
 	var known []topicPartition
-	for _, arg := range stringSetOrder(withParts) {
+	for _, arg := range stringMapOrder(withParts) {
 		tps, err := parseTopicArg(arg)
 		if err != nil {
 			return err
@@ -110,7 +110,7 @@ func (o *Options) deleteOffsets(ctx context.Context, c *cluster) error {
 	var partitions []topicPartition
 	partitions = append(partitions, known...)
 	if len(whole) > 0 {
-		whole = stringSetOrder(whole)
+		whole = stringMapOrder(whole)
 		parts, failedTopics, err := c.partitions(ctx, whole)
 		for _, t := range whole {
 			switch {
@@ -211,29 +211,7 @@ func (o *Options) deleteOffsets(ctx context.Context, c *cluster) error {
 	return nil
 }
 
-// stringSetOrder orders strings as a HashSet<String> built from them
-// iterates.
-func stringSetOrder(ss []string) []string {
-	hashes := make([]int32, len(ss))
-	for i, s := range ss {
-		hashes[i] = javaHash(s)
-	}
-	out := make([]string, 0, len(ss))
-	for _, i := range hashOrder(hashes, 16) {
-		out = append(out, ss[i])
-	}
-	return out
-}
-
 // hashSetOrder orders partitions as the HashSet Kafka collects them in.
 func hashSetOrder(tps []topicPartition) []topicPartition {
-	hashes := make([]int32, len(tps))
-	for i, tp := range tps {
-		hashes[i] = partitionHash(tp.Topic, tp.Partition)
-	}
-	out := make([]topicPartition, 0, len(tps))
-	for _, i := range hashOrder(hashes, hashSetCapacity(len(tps))) {
-		out = append(out, tps[i])
-	}
-	return out
+	return cli.JavaHashMapOrder(tps, topicPartition.hash, hashSetCapacity(len(tps)))
 }

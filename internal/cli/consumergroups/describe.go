@@ -122,14 +122,7 @@ type offsetRow struct {
 // partitions in: it copies them into a HashSet (setCapacity), sorts them by
 // partition number, and then iterates the HashMap of their log end offsets.
 func describeOrder(tps []topicPartition, setCapacity int) []topicPartition {
-	hashes := make([]int32, len(tps))
-	for i, tp := range tps {
-		hashes[i] = partitionHash(tp.Topic, tp.Partition)
-	}
-	set := make([]topicPartition, 0, len(tps))
-	for _, i := range hashOrder(hashes, setCapacity) {
-		set = append(set, tps[i])
-	}
+	set := cli.JavaHashMapOrder(tps, topicPartition.hash, setCapacity)
 	slices.SortStableFunc(set, func(a, b topicPartition) int { return int(a.Partition) - int(b.Partition) })
 	return partitionMapOrder(set)
 }

@@ -94,24 +94,6 @@ func TestSpecSetOrderMatchesJava(t *testing.T) {
 	}
 }
 
-func TestJavaHash(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int32
-	}{
-		{"", 0},
-		{"a", 97},
-		{"hello", 99162322},
-		{"consumer-group-α", javaHash("consumer-group-")*31 + 0x3b1},
-		{"😀", 0xd83d*31 + 0xde00}, // a surrogate pair counts as two code units
-	}
-	for _, tt := range tests {
-		if got := javaHash(tt.in); got != tt.want {
-			t.Errorf("javaHash(%q) = %d, want %d", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestJavaSplit(t *testing.T) {
 	tests := []struct {
 		in, sep string

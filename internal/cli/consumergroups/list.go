@@ -47,7 +47,7 @@ func parseStates(input string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	for _, s := range javaSplit(input, ",") {
-		st := stateName(javaTrim(s))
+		st := stateName(cli.JavaTrim(s))
 		if st == "Unknown" {
 			return nil, cli.UsageErrorf("Invalid state list '%s'. Valid states are: %s", input, strings.Join(groupStates, ", "))
 		}
@@ -67,7 +67,7 @@ func parseTypes(input string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	for _, s := range javaSplit(strings.ToLower(input), ",") {
-		t := typeName(javaTrim(s))
+		t := typeName(cli.JavaTrim(s))
 		if t == "Unknown" {
 			return nil, cli.UsageErrorf("Invalid types list '%s'. Valid types are: %s", input, strings.Join(groupTypes, ", "))
 		}

@@ -71,29 +71,6 @@ func TestJSONString(t *testing.T) {
 	}
 }
 
-func TestScalaHashOrder(t *testing.T) {
-	t.Parallel()
-	// TopicPartition("t", p).hashCode = 31*(31+p) + "t".hashCode (116), so
-	// partitions 0, 1, 2 land in buckets 5, 4 and 3 of a 16-slot table.
-	items := []string{"t-0", "t-1", "t-2"}
-	hashes := []int32{topicPartitionHash("t", 0), topicPartitionHash("t", 1), topicPartitionHash("t", 2)}
-	got := scalaHashOrder(items, hashes, []int{3})
-	if strings.Join(got, ",") != "t-2,t-1,t-0" {
-		t.Errorf("got %v, want [t-2 t-1 t-0]", got)
-	}
-	if h := javaStringHash("__consumer_offsets"); h != javaStringHashSlow("__consumer_offsets") {
-		t.Errorf("javaStringHash: got %d", h)
-	}
-}
-
-func javaStringHashSlow(s string) int32 {
-	var h int32
-	for i := 0; i < len(s); i++ {
-		h = h*31 + int32(s[i])
-	}
-	return h
-}
-
 // txnValue encodes a TransactionLogValue v0.
 func txnValue(pid int64, epoch int16, timeout int32, state int8, topics map[string][]int32, order []string, last, start int64) []byte {
 	b := binary.BigEndian.AppendUint16(nil, 0)

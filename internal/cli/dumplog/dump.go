@@ -7,7 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode/utf16"
+
+	"github.com/kafkakit/kafkakit/internal/cli"
 )
 
 // dumper holds the state of one run: the streams, whether any corruption
@@ -155,18 +156,9 @@ func (p *pairsByFile) add(file string, a, b int64) {
 func (p *pairsByFile) scalaOrder() []string {
 	hashes := make([]int32, len(p.files))
 	for i, f := range p.files {
-		hashes[i] = javaStringHash(f)
+		hashes[i] = cli.JavaStringHash(f)
 	}
-	return scalaHashOrder(p.files, hashes, nil)
-}
-
-// javaStringHash is Java's String.hashCode over UTF-16 code units.
-func javaStringHash(s string) int32 {
-	var h int32
-	for _, c := range utf16.Encode([]rune(s)) {
-		h = 31*h + int32(c)
-	}
-	return h
+	return cli.ScalaHashOrder(p.files, hashes, nil)
 }
 
 // javaPath renders a path as java.io.File.toString does on Unix: repeated

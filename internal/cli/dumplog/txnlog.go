@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/kafkakit/kafkakit/internal/cli"
 )
 
 // transactionStates are Kafka's TransactionState names by id.
@@ -98,15 +100,10 @@ func txnPartitions(vd *jobj) []string {
 			}
 			seen[id] = true
 			items = append(items, topic+"-"+strconv.FormatInt(id, 10))
-			hashes = append(hashes, topicPartitionHash(topic, int32(id)))
+			hashes = append(hashes, cli.TopicPartitionHash(topic, int32(id)))
 			n++
 		}
 		groups = append(groups, n)
 	}
-	return scalaHashOrder(items, hashes, groups)
-}
-
-// topicPartitionHash is Kafka's TopicPartition.hashCode.
-func topicPartitionHash(topic string, partition int32) int32 {
-	return 31*(31+partition) + javaStringHash(topic)
+	return cli.ScalaHashOrder(items, hashes, groups)
 }
