@@ -70,10 +70,12 @@ type config struct {
 	Cases        string  `json:"case_filter,omitempty"`
 
 	serverBin, kfakeBin, profBin string
-	toolsDir                     string
-	out, dataDir, profileDir     string
-	keep                         bool
-	caseRE                       *regexp.Regexp
+	// refServer, when set, is a kafka-server build run in kfake's place.
+	refServer                string
+	toolsDir                 string
+	out, dataDir, profileDir string
+	keep                     bool
+	caseRE                   *regexp.Regexp
 	// partitionSteps and connectionSteps are the scaling series' steps
 	// (the package's, smaller in tests).
 	partitionSteps, connectionSteps []int
@@ -97,6 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.serverBin, "server", "bin/kafka-server", "kafka-server binary")
 	fs.StringVar(&c.kfakeBin, "kfake", "bin/kfakebroker", "tools/kfakebroker binary")
 	fs.StringVar(&c.profBin, "profserver", "", "bench/profserver binary, kafka-server that serves pprof: used with -profile and to count goroutines in the scaling figures (default: profserver beside -server, if there)")
+	fs.StringVar(&c.refServer, "ref-server", "", "run this kafka-server build as the reference instead of kfake (an A/B test of a broker change; the kfake column then shows it)")
 	fs.StringVar(&c.profileDir, "profile", "", "write a CPU profile of each broker for each throughput run into this directory")
 	fs.StringVar(&c.out, "out", "", "JSON results file (default bench/results/bench-<time>.json)")
 	fs.StringVar(&c.dataDir, "data", "", "directory for the brokers' data (default: a new temporary directory)")
@@ -151,7 +154,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			c.profBin = p
 		}
 	}
-	for _, p := range []*string{&c.serverBin, &c.kfakeBin, &c.profBin, &c.toolsDir} {
+	for _, p := range []*string{&c.serverBin, &c.kfakeBin, &c.profBin, &c.toolsDir, &c.refServer} {
 		if *p == "" {
 			continue
 		}

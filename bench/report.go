@@ -51,6 +51,9 @@ func summarise(res *results) []row {
 	var rows []row
 	add := func(section, figure, unit string, higher bool, ours, kfake *float64, limit string) *row {
 		r := row{Section: section, Figure: figure, Unit: unit, HigherIsBetter: higher, Ours: ours, Kfake: kfake, Limit: limit}
+		if ours == nil && kfake == nil && section == "broker" {
+			return &r // not measured in this run (no throughput case ran): left out
+		}
 		if ours != nil && kfake != nil && *kfake != 0 {
 			q := *ours / *kfake
 			r.Ratio = &q

@@ -397,7 +397,12 @@ func specs(c *config) (ours, kfake *brokerSpec, err error) {
 		}
 		oursPprof, kfakePprof = fmt.Sprintf("127.0.0.1:%d", p1), fmt.Sprintf("127.0.0.1:%d", p2)
 	}
-	return oursSpec(oursBin, 6, c.Fsync, oursPprof), kfakeSpec(c.kfakeBin, 6, c.Fsync, kfakePprof), nil
+	kfake = kfakeSpec(c.kfakeBin, 6, c.Fsync, kfakePprof)
+	if c.refServer != "" {
+		kfake = oursSpec(c.refServer, 6, c.Fsync, "")
+		kfake.Name = "kfake"
+	}
+	return oursSpec(oursBin, 6, c.Fsync, oursPprof), kfake, nil
 }
 
 // runThroughput creates a topic, produces the case's records, consumes
