@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kafka's tools print numbers with Java's formatting, whose digits and
@@ -98,4 +99,27 @@ func javaNonFinite(f float64) (string, bool) {
 		return "-Infinity", true
 	}
 	return "", false
+}
+
+// DecodeUTF8 decodes b as UTF-8 text for printing, as the console tools read
+// record bytes and input lines: every byte that does not belong to a
+// well-formed sequence becomes U+FFFD. Java's new String(bytes, UTF_8)
+// differs on a truncated multi-byte sequence, which it replaces with a
+// single U+FFFD ("\xE2\x82A" is "\uFFFDA" in Java, "\uFFFD\uFFFDA" here).
+func DecodeUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	for len(b) > 0 {
+		c, n := utf8.DecodeRune(b)
+		if c == utf8.RuneError && n <= 1 {
+			sb.WriteRune(utf8.RuneError)
+			b = b[1:]
+			continue
+		}
+		sb.Write(b[:n])
+		b = b[n:]
+	}
+	return sb.String()
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"math"
 	"testing"
+	"unicode/utf8"
 )
 
 // tenth is a variable so that tenth+2*tenth is computed in float64, not as
@@ -87,4 +88,44 @@ func TestFormatFixed(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDecodeUTF8(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"empty", nil, ""},
+		{"ascii", []byte("hello"), "hello"},
+		{"multi-byte", []byte("héllo ✓"), "héllo ✓"},
+		{"lone continuation", []byte{'a', 0x80, 'b'}, "a\uFFFDb"},
+		{"truncated sequence, one per byte", []byte{0xE2, 0x82, 'A'}, "\uFFFD\uFFFDA"},
+		{"invalid leads", []byte{0xFF, 0xC0}, "\uFFFD\uFFFD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := DecodeUTF8(tt.in); got != tt.want {
+				t.Errorf("DecodeUTF8(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzDecodeUTF8(f *testing.F) {
+	for _, b := range [][]byte{nil, []byte("✓")[:2], []byte("héllo"), append([]byte("ok"), 0xFF, 0xE2, 0x82)} {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got := DecodeUTF8(b)
+		if !utf8.ValidString(got) {
+			t.Fatalf("DecodeUTF8(%q) = %q, not valid UTF-8", b, got)
+		}
+		if utf8.Valid(b) && got != string(b) {
+			t.Fatalf("DecodeUTF8(%q) = %q changed valid text", b, got)
+		}
+		if n := utf8.RuneCountInString(got); n > len(b) {
+			t.Fatalf("DecodeUTF8(%q) has %d runes, more than its %d bytes", b, n, len(b))
+		}
+	})
 }

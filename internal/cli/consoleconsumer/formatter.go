@@ -253,7 +253,7 @@ func (e *serializationError) Error() string {
 // deserializers are the Kafka deserializers this tool knows, by class name.
 var deserializers = map[string]deserializer{
 	"org.apache.kafka.common.serialization.StringDeserializer": func(b []byte) (string, error) {
-		return decodeUTF8(b), nil
+		return cli.DecodeUTF8(b), nil
 	},
 	"org.apache.kafka.common.serialization.ByteArrayDeserializer": func(b []byte) (string, error) {
 		return string(b), nil
@@ -295,7 +295,7 @@ func bytesToString(b []byte) (string, error) {
 }
 
 func uuidString(b []byte) (string, error) {
-	s := decodeUTF8(b)
+	s := cli.DecodeUTF8(b)
 	parts := strings.Split(s, "-")
 	valid := len(parts) == 5
 	for _, p := range parts {
@@ -307,24 +307,4 @@ func uuidString(b []byte) (string, error) {
 		return "", &serializationError{"Error parsing data into UUID"}
 	}
 	return strings.ToLower(s), nil
-}
-
-// decodeUTF8 is Java's new String(bytes, UTF_8): malformed bytes become
-// U+FFFD.
-func decodeUTF8(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	var sb strings.Builder
-	for len(b) > 0 {
-		c, n := utf8.DecodeRune(b)
-		if c == utf8.RuneError && n <= 1 {
-			sb.WriteRune(utf8.RuneError)
-			b = b[1:]
-			continue
-		}
-		sb.Write(b[:n])
-		b = b[n:]
-	}
-	return sb.String()
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kafkakit/kafkakit/internal/cli"
 )
@@ -146,7 +145,7 @@ func (r *LineReader) readLine() (string, error) {
 		b, err := r.in.ReadByte()
 		if err != nil {
 			if errors.Is(err, io.EOF) && len(buf) > 0 {
-				return decodeUTF8(buf), nil
+				return cli.DecodeUTF8(buf), nil
 			}
 			return "", err
 		}
@@ -158,31 +157,13 @@ func (r *LineReader) readLine() (string, error) {
 		}
 		switch b {
 		case '\n':
-			return decodeUTF8(buf), nil
+			return cli.DecodeUTF8(buf), nil
 		case '\r':
 			r.skipLF = true
-			return decodeUTF8(buf), nil
+			return cli.DecodeUTF8(buf), nil
 		}
 		buf = append(buf, b)
 	}
-}
-
-func decodeUTF8(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	var sb strings.Builder
-	for len(b) > 0 {
-		c, n := utf8.DecodeRune(b)
-		if c == utf8.RuneError && n <= 1 {
-			sb.WriteRune(utf8.RuneError)
-			b = b[1:]
-			continue
-		}
-		sb.Write(b[:n])
-		b = b[n:]
-	}
-	return sb.String()
 }
 
 // Parse turns one line into a record.
