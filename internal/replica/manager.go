@@ -97,6 +97,11 @@ type Manager struct {
 	log *slog.Logger
 	img atomic.Pointer[metadata.Image]
 
+	// applyMu serializes Apply and DeleteStrays, so that stray logs are
+	// judged against the partitions Apply has set up and never deleted
+	// while Apply hosts them.
+	applyMu sync.Mutex
+
 	mu    sync.RWMutex
 	parts map[TopicPartition]*Partition
 	ids   map[string][16]byte // topic name -> id of the hosted incarnation
@@ -161,8 +166,18 @@ func (m *Manager) Partitions() []*Partition {
 // older incarnation of a re-created topic, or of a replica moved to other
 // brokers) are deleted. It is called from the metadata apply goroutine with
 // each new image, so it only does local work: fetchers and the ISR
-// goroutine are started and stopped without waiting for them.
+// goroutine are started and stopped without waiting for them. An image
+// older (by metadata log index) than one already applied is ignored: a
+// caller that applies the image it subscribed with can race the first
+// image its subscription delivers, and going back would restore old
+// leaders and epochs.
 func (m *Manager) Apply(img *metadata.Image) error {
+	m.applyMu.Lock()
+	defer m.applyMu.Unlock()
+	if cur := m.image(); cur != nil && img.Index < cur.Index {
+		m.log.Debug("ignoring an older metadata image", "index", img.Index, "applied_index", cur.Index)
+		return nil
+	}
 	m.img.Store(img)
 	var errs []error
 	wanted := map[TopicPartition]bool{}
@@ -353,9 +368,21 @@ func (m *Manager) ensure(img *metadata.Image, t *metadata.Topic, index int32) (*
 
 // DeleteStrays deletes logs on disk that belong to no partition this broker
 // hosts in img: topics deleted while the broker was down. Call it once the
-// metadata has caught up.
+// metadata has caught up (in Kafka, once the broker has replayed the
+// metadata log up to where it was when the broker registered): with an
+// image from before a topic was created, that topic's logs look stray.
+// If Apply has seen a newer image than img, that one is used instead, and
+// a log that a hosted partition uses is never deleted.
 func (m *Manager) DeleteStrays(img *metadata.Image) {
+	m.applyMu.Lock()
+	defer m.applyMu.Unlock()
+	if cur := m.image(); cur != nil && cur.Index > img.Index {
+		img = cur
+	}
 	for _, l := range m.cfg.Logs.Logs() {
+		if p, ok := m.Get(l.Topic(), l.Partition()); ok && p.log == l {
+			continue
+		}
 		t := img.Topics[l.Topic()]
 		keep := t != nil && int(l.Partition()) < len(t.Partitions) &&
 			slices.Contains(t.Partitions[l.Partition()].Replicas, m.cfg.NodeID) &&

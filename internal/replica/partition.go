@@ -33,9 +33,10 @@
 //     added) is known to have.
 //   - At most one ISR change per partition is in flight at the controller.
 //
-// Lock order: Manager.mu, then Partition.mu, then Partition.fmu, then the
-// log's own locks. Manager.fetchMu and fetcher.mu are taken without any
-// partition lock held; Manager.alterMu and Partition.wmu are leaves.
+// Lock order: Manager.applyMu, then Manager.mu, then Partition.mu, then
+// Partition.fmu, then the log's own locks. Manager.fetchMu and fetcher.mu
+// are taken without any partition lock held; Manager.alterMu and
+// Partition.wmu are leaves.
 // Partition.mu is held (shared) across a log append so leadership cannot
 // change underneath it, but no lock is ever held across network I/O.
 package replica

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/kafkakit/kafkakit/internal/log"
 	"github.com/kafkakit/kafkakit/internal/metadata"
 	"github.com/kafkakit/kafkakit/internal/replica"
 )
@@ -162,6 +163,63 @@ func TestNewPartitionDoesNotWaitForLongPoll(t *testing.T) {
 		t.Fatalf("acks=-1 on the new partition after %s: %v (replica.fetch.wait.max.ms is %s)", time.Since(start).Round(time.Millisecond), err, wait)
 	}
 	t.Logf("acks=-1 on the new partition took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// TestDeleteStraysWithAStaleImage: a broker that looks for stray logs with
+// an image from before a topic existed (a restart that has not caught up
+// with the metadata log yet) must not delete the logs of that topic that
+// it already hosts, or the replica stops working ("log closed") and the
+// high watermark stalls; nor may applying that older image afterwards
+// take the partitions back.
+func TestDeleteStraysWithAStaleImage(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, clusterOptions{brokers: 2})
+	stale := c.meta.Image()
+	c.createTopic("stray", [][]int32{{1, 2}}, nil)
+	leader := c.partition(1, "stray")
+	res, err := leader.Append(batch(t, "a", 5), -1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := leader.WaitForHighWatermark(testContext(t), res.LastOffset+1); err != nil {
+		t.Fatal(err)
+	}
+	follower := c.node(2).mgr
+	follower.DeleteStrays(stale)
+	if err := follower.Apply(stale); err != nil {
+		t.Fatalf("apply the older image: %v", err)
+	}
+	if _, ok := follower.Get("stray", 0); !ok {
+		t.Fatal("the follower dropped its partition on an older image")
+	}
+	res, err = leader.Append(batch(t, "b", 5), -1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := leader.WaitForHighWatermark(ctx, res.LastOffset+1); err != nil {
+		t.Fatalf("acks=-1 after DeleteStrays with a stale image: %v", err)
+	}
+	if got, want := c.partition(2, "stray").Log().LogEndOffset(), res.LastOffset+1; got != want {
+		t.Errorf("follower log end offset = %d, want %d", got, want)
+	}
+	// A real stray still goes: a log of a topic the metadata does not
+	// have (deleted while the broker was down).
+	orphan, err := c.node(2).logs.GetOrCreate("orphan", 0, [16]byte{7}, log.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := orphan.Append(batch(t, "c", 1), log.AppendInfo{LeaderEpoch: 0}); err != nil {
+		t.Fatal(err)
+	}
+	follower.DeleteStrays(c.meta.Image())
+	if _, ok := c.node(2).logs.Get("orphan", 0); ok {
+		t.Error("the log of a topic the metadata does not have is still there")
+	}
+	if _, ok := c.node(2).logs.Get("stray", 0); !ok {
+		t.Error("the log of a hosted partition was deleted")
+	}
 }
 
 // TestISRShrinksAndExpands: a follower that stops fetching leaves the ISR
