@@ -34,6 +34,7 @@ func killAndFailOver(t *testing.T, c *testbroker.Cluster, adm *kadm.Client, w *w
 			led = append(led, p.Partition)
 		}
 	}
+	w.longestGap()
 	start := time.Now()
 	nd.Kill()
 	t.Logf("killed node %d (leader of partitions %v)", victim, led)
@@ -52,6 +53,7 @@ func killAndFailOver(t *testing.T, c *testbroker.Cluster, adm *kadm.Client, w *w
 	failover := time.Since(start)
 	t.Logf("node %d: new leaders after %s", victim, failover.Round(time.Millisecond))
 	w.waitProgress(t, 300, 20*time.Second)
+	t.Logf("node %d: longest time without an acknowledgement: %s", victim, w.longestGap().Round(time.Millisecond))
 	if err := nd.Start(); err != nil {
 		t.Fatalf("restart node %d: %v", victim, err)
 	}
@@ -103,6 +105,40 @@ func TestKillLeaderThenControllerUnderLoad(t *testing.T) {
 	s := w.summary()
 	check(t, s, readAll(t, c, adm, topic, 3))
 	waitFullISR(t, adm, topic, 10*time.Second)
+	checkReplicasIdentical(t, c, adm, topic)
+}
+
+// TestWholeClusterKilledAndRestarted kills every node with SIGKILL at once
+// under acks=all load and starts them all again. The page cache survives
+// the processes, so every acknowledged record must still be there once
+// the cluster is back, leaders elected and ISRs full, and production must
+// resume.
+func TestWholeClusterKilledAndRestarted(t *testing.T) {
+	c := startCluster(t, clusterConfig{})
+	adm := newAdmin(t, c)
+	const topic = "jepsen-restart"
+	createTopic(t, adm, topic, 3, 3, nil)
+	w := startWorkload(t, c.Addrs(), topic, 3, 2, 600)
+	w.waitProgress(t, 1000, 20*time.Second)
+
+	start := time.Now()
+	c.Kill()
+	t.Logf("killed all %d nodes", len(c.Nodes))
+	restarted := make(chan error, len(c.Nodes))
+	for _, nd := range c.Nodes {
+		go func() { restarted <- nd.Start() }()
+	}
+	for range c.Nodes {
+		if err := <-restarted; err != nil {
+			t.Fatalf("restart: %v", err)
+		}
+	}
+	waitFullISR(t, adm, topic, 30*time.Second)
+	t.Logf("cluster back with full ISRs %s after the kill", time.Since(start).Round(time.Millisecond))
+	w.waitProgress(t, 500, 30*time.Second)
+
+	w.finish(t, 30*time.Second)
+	check(t, w.summary(), readAll(t, c, adm, topic, 3))
 	checkReplicasIdentical(t, c, adm, topic)
 }
 
@@ -175,11 +211,13 @@ func TestPausedLeaderIsFenced(t *testing.T) {
 
 // TestFollowerCutOffByProxy puts a fault proxy in front of every broker's
 // PLAINTEXT listener (each broker advertises its proxy, so clients and the
-// other brokers' replica fetchers connect through it) and blackholes only
-// the connection from one follower's replica fetcher to a partition
-// leader. The follower must drop out of the ISR after
-// replica.lag.time.max.ms while acks=all production goes on with the rest
-// of the ISR, then catch up and rejoin once the link heals.
+// other brokers' replica fetchers connect through it) and cuts only the
+// connections from one follower's replica fetcher to a partition leader:
+// first one follower's by a blackhole (a partition: connections stay open,
+// nothing moves), then the other's by refusing them (down). Each time the
+// follower must drop out of the ISR after replica.lag.time.max.ms while
+// acks=all production goes on with the rest of the ISR, then catch up and
+// rejoin once the link heals.
 func TestFollowerCutOffByProxy(t *testing.T) {
 	proxies := map[int32]*faultproxy.Proxy{}
 	c := startCluster(t, clusterConfig{advertise: func(id int32, addr string) string {
@@ -199,28 +237,35 @@ func TestFollowerCutOffByProxy(t *testing.T) {
 
 	ps := waitFullISR(t, adm, topic, 10*time.Second)
 	leader := ps[0].Leader
-	follower := int32(-1)
+	var followers []int32
 	for _, id := range ps[0].Replicas {
 		if id != leader {
-			follower = id
-			break
+			followers = append(followers, id)
 		}
 	}
+	cutFollower(t, adm, w, proxies[leader], topic, leader, followers[0], faultproxy.Blackhole)
+	cutFollower(t, adm, w, proxies[leader], topic, leader, followers[1], faultproxy.Down)
+
+	w.finish(t, 30*time.Second)
+	check(t, w.summary(), readAll(t, c, adm, topic, 3))
+	checkReplicasIdentical(t, c, adm, topic)
+}
+
+// cutFollower cuts follower's replica fetches from leader at leader's
+// proxy with mode, waits until the follower has left the ISR of every
+// partition the leader leads while writes go on, heals the link and waits
+// until every ISR is full again.
+func cutFollower(t *testing.T, adm *kadm.Client, w *workload, proxy *faultproxy.Proxy, topic string, leader, follower int32, mode faultproxy.Mode) {
+	t.Helper()
 	// Kafka names a replica fetcher's client "broker-<id>-fetcher-<n>".
 	link := fmt.Sprintf("broker-%d-fetcher-0", follower)
-	if proxies[leader].Accepted(link) == 0 {
+	if proxy.Accepted(link) == 0 {
 		t.Fatalf("no connection from node %d's replica fetcher went through node %d's proxy", follower, leader)
 	}
-	var led []int32
-	for _, p := range ps {
-		if p.Leader == leader {
-			led = append(led, p.Partition)
-		}
-	}
 	start := time.Now()
-	proxies[leader].Set(link, faultproxy.Fault{Mode: faultproxy.Blackhole})
-	t.Logf("blackholed node %d's fetches from node %d (leader of partitions %v)", follower, leader, led)
-	waitFor(t, 15*time.Second, fmt.Sprintf("node %d leaves the ISR of partitions %v", follower, led), func() (bool, string) {
+	proxy.Set(link, faultproxy.Fault{Mode: mode})
+	t.Logf("%s: node %d's fetches from node %d", mode, follower, leader)
+	waitFor(t, 15*time.Second, fmt.Sprintf("node %d leaves the ISRs of node %d's partitions", follower, leader), func() (bool, string) {
 		ps, err := describe(testContext(t, 5*time.Second), adm, topic)
 		if err != nil {
 			return false, err.Error()
@@ -237,15 +282,11 @@ func TestFollowerCutOffByProxy(t *testing.T) {
 	// min.insync.replicas.
 	w.waitProgress(t, 500, 15*time.Second)
 
-	proxies[leader].Clear(link)
+	proxy.Clear(link)
 	healed := time.Now()
 	waitFullISR(t, adm, topic, 20*time.Second)
 	t.Logf("node %d back in every ISR %s after the heal", follower, time.Since(healed).Round(time.Millisecond))
 	w.waitProgress(t, 300, 15*time.Second)
-
-	w.finish(t, 30*time.Second)
-	check(t, w.summary(), readAll(t, c, adm, topic, 3))
-	checkReplicasIdentical(t, c, adm, topic)
 }
 
 // TestCorruptTailOnRestartedFollower kills a follower under load, damages

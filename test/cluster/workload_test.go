@@ -42,6 +42,11 @@ type producer struct {
 	sent   map[string]bool
 	acked  []ack
 	failed map[string]error // indefinite
+	// lastAck and longestGap track the longest time between two
+	// acknowledgements: how long a fault kept this producer from making
+	// progress.
+	lastAck    time.Time
+	longestGap time.Duration
 }
 
 type workload struct {
@@ -113,9 +118,27 @@ func (p *producer) run(ctx context.Context, w *workload, perSecond int) {
 					return
 				}
 				p.acked = append(p.acked, ack{r.Partition, r.Offset, string(r.Value)})
+				now := time.Now()
+				if !p.lastAck.IsZero() {
+					p.longestGap = max(p.longestGap, now.Sub(p.lastAck))
+				}
+				p.lastAck = now
 			})
 		}
 	}
+}
+
+// longestGap returns the longest time any producer went without an
+// acknowledgement, and resets it.
+func (w *workload) longestGap() time.Duration {
+	var d time.Duration
+	for _, p := range w.producers {
+		p.mu.Lock()
+		d = max(d, p.longestGap)
+		p.longestGap = 0
+		p.mu.Unlock()
+	}
+	return d
 }
 
 // ackedCount returns how many records have been acknowledged so far.
