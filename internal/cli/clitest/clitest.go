@@ -1,4 +1,6 @@
-// Package clitest is the shared harness of the tools' testscript suites: a
+// Package clitest is the shared harness of the tools' testscript suites:
+// Main, which installs tools as commands that run as their cmd/<tool> mains
+// do; ScriptParams, the settings every suite shares; and Params, which adds a
 // `broker NAME` command that starts a broker (internal/testbroker) and
 // exports its address as $NAME, a `buildtools` command that builds the real
 // binaries into $WORK/bin for shell pipelines, a `waitfor` command that polls
@@ -31,6 +33,38 @@ import (
 	"github.com/kafkakit/kafkakit/internal/testbroker"
 )
 
+// Tool is a tool's Main, as cmd/<tool>/main.go calls it.
+type Tool func(ctx context.Context, args []string, io cli.IOStreams) int
+
+// Main is testscript.Main for the tools: it runs the tests of m with each
+// tool installed as a command of that name, which runs as cmd/<tool>/main.go
+// does: with a context cancelled by SIGINT or SIGTERM, os.Args[1:] and the
+// process's standard streams, exiting with the tool's code.
+func Main(m testscript.TestingM, tools map[string]Tool) {
+	cmds := make(map[string]func(), len(tools))
+	for name, tool := range tools {
+		cmds[name] = func() {
+			ctx, stop := cli.SignalContext()
+			code := tool(ctx, os.Args[1:], cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr})
+			stop()
+			os.Exit(code)
+		}
+	}
+	testscript.Main(m, cmds)
+}
+
+// ScriptParams returns the testscript settings every tool's suite shares:
+// the scripts in dir, commands run only through exec, unique script names,
+// and UPDATE_GOLDEN=1 rewriting the cmp goldens in the scripts.
+func ScriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") == "1",
+	}
+}
+
 // Params returns testscript parameters for the scripts in dir with the
 // shared commands and conditions. UPDATE_GOLDEN=1 rewrites cmp goldens.
 //
@@ -43,45 +77,41 @@ import (
 //	                   order (that of the Scala HashMap Kafka's broker builds)
 func Params(t *testing.T, dir string) testscript.Params {
 	probe := probeBroker(t)
-	return testscript.Params{
-		Dir:                 dir,
-		RequireExplicitExec: true,
-		RequireUniqueNames:  true,
-		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") == "1",
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"broker":     cmdBroker,
-			"buildtools": cmdBuildTools,
-			"waitfor":    cmdWaitFor,
-			"topicid":    cmdTopicID,
-			"cmpcat":     cmdCmpCat,
-			"elr": func(ts *testscript.TestScript, neg bool, args []string) {
-				// elr: set $ELR and $ELRJSON to how kafka-topics shows the
-				// eligible leader replicas of a partition with this broker.
-				if probe.dtp {
-					ts.Setenv("ELR", "Elr: \tLastKnownElr: ")
-					ts.Setenv("ELRJSON", "[]")
-				} else {
-					ts.Setenv("ELR", "Elr: N/A\tLastKnownElr: N/A")
-					ts.Setenv("ELRJSON", "null")
-				}
-			},
-			"kconsume":   cmdKConsume,
-			"kproduce":   cmdKProduce,
-			"kcommitted": cmdKCommitted,
-			"brokerid":   cmdBrokerID,
-		},
-		Condition: func(cond string) (bool, error) {
-			switch cond {
-			case "kfake":
-				return probe.kfake, nil
-			case "dtp":
-				return probe.dtp, nil
-			case "kafkaconfigorder":
-				return probe.configOrder, nil
+	p := ScriptParams(dir)
+	p.Cmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"broker":     cmdBroker,
+		"buildtools": cmdBuildTools,
+		"waitfor":    cmdWaitFor,
+		"topicid":    cmdTopicID,
+		"cmpcat":     cmdCmpCat,
+		"elr": func(ts *testscript.TestScript, neg bool, args []string) {
+			// elr: set $ELR and $ELRJSON to how kafka-topics shows the
+			// eligible leader replicas of a partition with this broker.
+			if probe.dtp {
+				ts.Setenv("ELR", "Elr: \tLastKnownElr: ")
+				ts.Setenv("ELRJSON", "[]")
+			} else {
+				ts.Setenv("ELR", "Elr: N/A\tLastKnownElr: N/A")
+				ts.Setenv("ELRJSON", "null")
 			}
-			return false, fmt.Errorf("unknown condition %q", cond)
 		},
+		"kconsume":   cmdKConsume,
+		"kproduce":   cmdKProduce,
+		"kcommitted": KCommitted,
+		"brokerid":   cmdBrokerID,
 	}
+	p.Condition = func(cond string) (bool, error) {
+		switch cond {
+		case "kfake":
+			return probe.kfake, nil
+		case "dtp":
+			return probe.dtp, nil
+		case "kafkaconfigorder":
+			return probe.configOrder, nil
+		}
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	return p
 }
 
 type probeResult struct{ kfake, dtp, configOrder bool }
@@ -313,9 +343,11 @@ func cmdKProduce(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdKCommitted: kcommitted ADDR GROUP FILE — write the group's committed
-// offsets, read with franz-go's kadm, as "topic partition offset" lines.
-func cmdKCommitted(ts *testscript.TestScript, neg bool, args []string) {
+// KCommitted is the kcommitted command, exported for suites that build
+// their own parameters: kcommitted ADDR GROUP FILE — write the group's
+// committed offsets, read with franz-go's kadm, as sorted
+// "topic partition offset" lines.
+func KCommitted(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: kcommitted ADDR GROUP FILE")
 	}

@@ -11,15 +11,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafkakit/kafkakit/internal/broker"
-	"github.com/kafkakit/kafkakit/internal/cli"
+	"github.com/kafkakit/kafkakit/internal/cli/clitest"
 	"github.com/kafkakit/kafkakit/internal/cli/topics"
 )
 
 func TestMain(m *testing.M) {
-	stdio := cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	testscript.Main(m, map[string]func(){
-		"kafka-configs": func() { os.Exit(Main(context.Background(), os.Args[1:], stdio)) },
-		"kafka-topics":  func() { os.Exit(topics.Main(context.Background(), os.Args[1:], stdio)) },
+	clitest.Main(m, map[string]clitest.Tool{
+		"kafka-configs": Main,
+		"kafka-topics":  topics.Main,
 	})
 }
 
@@ -27,22 +26,18 @@ func TestMain(m *testing.M) {
 // kafka-configs against a kafka-server started in process by the `broker`
 // command. UPDATE_GOLDEN=1 rewrites the cmp goldens.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
-		RequireExplicitExec: true,
-		RequireUniqueNames:  true,
-		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") == "1",
-		Setup: func(env *testscript.Env) error {
-			// A race-enabled binary otherwise waits a second before every
-			// successful exit.
-			env.Vars = append(env.Vars, "GORACE=atexit_sleep_ms=0")
-			return nil
-		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"broker":   cmdBroker,
-			"kproduce": cmdKProduce,
-		},
-	})
+	p := clitest.ScriptParams("testdata/script")
+	p.Setup = func(env *testscript.Env) error {
+		// A race-enabled binary otherwise waits a second before every
+		// successful exit.
+		env.Vars = append(env.Vars, "GORACE=atexit_sleep_ms=0")
+		return nil
+	}
+	p.Cmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"broker":   cmdBroker,
+		"kproduce": cmdKProduce,
+	}
+	testscript.Run(t, p)
 }
 
 // cmdBroker: broker NAME [key=value...] — start a kafka-server in process

@@ -2,9 +2,7 @@ package consumergroups
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,15 +16,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkakit/kafkakit/internal/cli"
+	"github.com/kafkakit/kafkakit/internal/cli/clitest"
 	"github.com/kafkakit/kafkakit/internal/testbroker"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(runTests{m}, map[string]func(){
-		"kafka-consumer-groups": func() {
-			os.Exit(Main(context.Background(), os.Args[1:], cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
-		},
-	})
+	clitest.Main(runTests{m}, map[string]clitest.Tool{"kafka-consumer-groups": Main})
 }
 
 // runTests removes the kafka-server build, if any, once the tests are done.
@@ -77,33 +72,29 @@ func serverBin(t *testing.T) string {
 
 func scriptParams(t *testing.T, dir string) testscript.Params {
 	bin := serverBin(t)
-	return testscript.Params{
-		Dir:                 dir,
-		RequireExplicitExec: true,
-		RequireUniqueNames:  true,
-		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") == "1",
-		Setup: func(env *testscript.Env) error {
-			env.Values["members"] = &memberSet{m: map[string]*member{}}
-			env.Values["server"] = bin
-			// Under -race every tool run would otherwise wait a second at
-			// exit for the race detector (GORACE atexit_sleep_ms).
-			if os.Getenv("GORACE") == "" {
-				env.Setenv("GORACE", "atexit_sleep_ms=0")
-			}
-			return nil
-		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"broker":    cmdBroker,
-			"topic":     cmdTopic,
-			"produce":   cmdProduce,
-			"member":    cmdMember,
-			"leave":     cmdLeave,
-			"committed": cmdCommitted,
-			"commit":    cmdCommit,
-			"cmpusage":  cmdCmpUsage,
-			"rawjoin":   cmdRawJoin,
-		},
+	p := clitest.ScriptParams(dir)
+	p.Setup = func(env *testscript.Env) error {
+		env.Values["members"] = &memberSet{m: map[string]*member{}}
+		env.Values["server"] = bin
+		// Under -race every tool run would otherwise wait a second at
+		// exit for the race detector (GORACE atexit_sleep_ms).
+		if os.Getenv("GORACE") == "" {
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
+		}
+		return nil
 	}
+	p.Cmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"broker":    cmdBroker,
+		"topic":     cmdTopic,
+		"produce":   cmdProduce,
+		"member":    cmdMember,
+		"leave":     cmdLeave,
+		"committed": clitest.KCommitted,
+		"commit":    cmdCommit,
+		"cmpusage":  cmdCmpUsage,
+		"rawjoin":   cmdRawJoin,
+	}
+	return p
 }
 
 // cmdBroker: broker NAME — start a kafka-server process with its data
@@ -289,26 +280,6 @@ func cmdLeave(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("no member %s", args[0])
 	}
 	stopMember(m)
-}
-
-// cmdCommitted: committed ADDR GROUP FILE — write the group's committed
-// offsets, read with franz-go, as sorted "topic partition offset" lines.
-func cmdCommitted(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 3 {
-		ts.Fatalf("usage: committed ADDR GROUP FILE")
-	}
-	cl := kclient(ts, args[0])
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	offsets, err := kadm.NewClient(cl).FetchOffsets(ctx, args[1])
-	ts.Check(err)
-	var lines []string
-	offsets.Each(func(o kadm.OffsetResponse) {
-		lines = append(lines, fmt.Sprintf("%s %d %d", o.Topic, o.Partition, o.At))
-	})
-	sort.Strings(lines)
-	ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(strings.Join(lines, "\n")+"\n"), 0o644))
 }
 
 // cmdCommit: commit ADDR GROUP TOPIC PARTITION OFFSET... — commit offsets

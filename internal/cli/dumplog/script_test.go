@@ -1,24 +1,19 @@
 package dumplog
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/kafkakit/kafkakit/internal/cli"
+	"github.com/kafkakit/kafkakit/internal/cli/clitest"
 )
 
 // TestMain lets testscript run kafka-dump-log in-process: the test binary
 // re-executes itself as the command.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"kafka-dump-log": func() {
-			os.Exit(Main(context.Background(), os.Args[1:], cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
-		},
-	})
+	clitest.Main(m, map[string]clitest.Tool{"kafka-dump-log": Main})
 }
 
 // TestScripts runs the golden scripts in testdata/script. $SEGMENTS is the
@@ -32,14 +27,10 @@ func TestScripts(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(segments, "SOURCES.md")); err != nil {
 		t.Fatalf("fixture tree missing: %v", err)
 	}
-	testscript.Run(t, testscript.Params{
-		Dir:                 filepath.Join("testdata", "script"),
-		RequireExplicitExec: true,
-		RequireUniqueNames:  true,
-		UpdateScripts:       os.Getenv("UPDATE_GOLDEN") == "1",
-		Setup: func(env *testscript.Env) error {
-			env.Setenv("SEGMENTS", segments)
-			return nil
-		},
-	})
+	p := clitest.ScriptParams(filepath.Join("testdata", "script"))
+	p.Setup = func(env *testscript.Env) error {
+		env.Setenv("SEGMENTS", segments)
+		return nil
+	}
+	testscript.Run(t, p)
 }

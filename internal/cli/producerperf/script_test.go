@@ -1,27 +1,19 @@
 package producerperf
 
 import (
-	"context"
-	"os"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/kafkakit/kafkakit/internal/cli"
+	"github.com/kafkakit/kafkakit/internal/cli/clitest"
 	"github.com/kafkakit/kafkakit/internal/cli/producerperf/perftest"
 	"github.com/kafkakit/kafkakit/internal/cli/topics"
 )
 
 func TestMain(m *testing.M) {
-	stdio := cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	testscript.Main(m, map[string]func(){
-		"kafka-producer-perf-test": func() {
-			ctx, stop := cli.SignalContext()
-			code := Main(ctx, os.Args[1:], stdio)
-			stop()
-			os.Exit(code)
-		},
-		"kafka-topics": func() { os.Exit(topics.Main(context.Background(), os.Args[1:], stdio)) },
+	clitest.Main(m, map[string]clitest.Tool{
+		"kafka-producer-perf-test": Main,
+		"kafka-topics":             topics.Main,
 	})
 }
 

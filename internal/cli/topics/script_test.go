@@ -1,22 +1,15 @@
 package topics
 
 import (
-	"context"
-	"os"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/kafkakit/kafkakit/internal/cli"
 	"github.com/kafkakit/kafkakit/internal/cli/clitest"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"kafka-topics": func() {
-			os.Exit(Main(context.Background(), os.Args[1:], cli.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}))
-		},
-	})
+	clitest.Main(m, map[string]clitest.Tool{"kafka-topics": Main})
 }
 
 // TestScripts runs testdata/script/*.txtar against a broker from
