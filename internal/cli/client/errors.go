@@ -72,7 +72,10 @@ func Code(err error) int16 {
 
 // javaExceptions names the exception class Kafka's Java client throws for
 // an error code, for the log lines the tools print beside their messages.
+// Codes outside the table print as KafkaException in JavaException; for
+// ExceptionClass their class name follows from the code's name.
 var javaExceptions = map[int16]string{
+	kerr.UnknownServerError.Code:           "org.apache.kafka.common.errors.UnknownServerException",
 	kerr.UnknownTopicOrPartition.Code:      "org.apache.kafka.common.errors.UnknownTopicOrPartitionException",
 	kerr.TopicAlreadyExists.Code:           "org.apache.kafka.common.errors.TopicExistsException",
 	kerr.InvalidPartitions.Code:            "org.apache.kafka.common.errors.InvalidPartitionsException",
@@ -101,6 +104,37 @@ var javaExceptions = map[int16]string{
 	kerr.SaslAuthenticationFailed.Code:     "org.apache.kafka.common.errors.SaslAuthenticationException",
 	kerr.OffsetOutOfRange.Code:             "org.apache.kafka.common.errors.OffsetOutOfRangeException",
 	kerr.GroupIDNotFound.Code:              "org.apache.kafka.common.errors.GroupIdNotFoundException",
+	kerr.ResourceNotFound.Code:             "org.apache.kafka.common.errors.ResourceNotFoundException",
+	kerr.DuplicateResource.Code:            "org.apache.kafka.common.errors.DuplicateResourceException",
+}
+
+// ExceptionClass names the exception class Kafka's Java client throws for
+// an error code: the class in javaExceptions, or else the one Kafka's Errors
+// enum gives the code, named after it (UNSUPPORTED_VERSION is
+// UnsupportedVersionException); a code Kafka does not define is
+// UnknownServerException.
+func ExceptionClass(code int16) string {
+	const pkg = "org.apache.kafka.common.errors."
+	if c, ok := javaExceptions[code]; ok {
+		return c
+	}
+	ke, ok := kerr.ErrorForCode(code).(*kerr.Error)
+	if !ok || ke == kerr.UnknownServerError { // kerr's answer for unknown codes
+		return pkg + "UnknownServerException"
+	}
+	var b strings.Builder
+	for _, w := range strings.Split(ke.Message, "_") {
+		if w == "" {
+			continue
+		}
+		b.WriteString(w[:1])
+		b.WriteString(strings.ToLower(w[1:]))
+	}
+	name := b.String()
+	if !strings.HasSuffix(name, "Exception") {
+		name += "Exception"
+	}
+	return pkg + name
 }
 
 // JavaException renders err as the first line of the stack trace Kafka's

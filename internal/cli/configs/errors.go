@@ -72,59 +72,9 @@ func javaText(err error) string {
 	}
 	var ke *kafkaError
 	if errors.As(err, &ke) {
-		return "org.apache.kafka.common.errors." + exceptionClass(ke.code) + ": " + ke.msg
+		return client.ExceptionClass(ke.code) + ": " + ke.msg
 	}
 	return client.JavaException(err)
-}
-
-// exceptionClasses are the exception classes of Kafka's Errors enum whose
-// names are not the error name in camel case plus "Exception".
-var exceptionClasses = map[int16]string{
-	kerr.UnknownServerError.Code:           "UnknownServerException",
-	kerr.InvalidTopicException.Code:        "InvalidTopicException",
-	kerr.InvalidConfig.Code:                "InvalidConfigurationException",
-	kerr.MessageTooLarge.Code:              "RecordTooLargeException",
-	kerr.CorruptMessage.Code:               "CorruptRecordException",
-	kerr.RequestTimedOut.Code:              "TimeoutException",
-	kerr.TopicAlreadyExists.Code:           "TopicExistsException",
-	kerr.RecordListTooLarge.Code:           "RecordBatchTooLargeException",
-	kerr.ClusterAuthorizationFailed.Code:   "ClusterAuthorizationException",
-	kerr.TopicAuthorizationFailed.Code:     "TopicAuthorizationException",
-	kerr.GroupAuthorizationFailed.Code:     "GroupAuthorizationException",
-	kerr.SaslAuthenticationFailed.Code:     "SaslAuthenticationException",
-	kerr.NotLeaderForPartition.Code:        "NotLeaderOrFollowerException",
-	kerr.NotController.Code:                "NotControllerException",
-	kerr.InvalidRequiredAcks.Code:          "InvalidRequiredAcksException",
-	kerr.UnsupportedForMessageFormat.Code:  "UnsupportedForMessageFormatException",
-	kerr.InvalidReplicationFactor.Code:     "InvalidReplicationFactorException",
-	kerr.InvalidReplicaAssignment.Code:     "InvalidReplicaAssignmentException",
-	kerr.TopicDeletionDisabled.Code:        "TopicDeletionDisabledException",
-	kerr.UnsupportedSaslMechanism.Code:     "UnsupportedSaslMechanismException",
-	kerr.NotEnoughReplicasAfterAppend.Code: "NotEnoughReplicasAfterAppendException",
-}
-
-// exceptionClass names the exception Kafka's client throws for a code.
-func exceptionClass(code int16) string {
-	if c, ok := exceptionClasses[code]; ok {
-		return c
-	}
-	ke, ok := kerr.ErrorForCode(code).(*kerr.Error)
-	if !ok || ke == kerr.UnknownServerError {
-		return "UnknownServerException"
-	}
-	var b strings.Builder
-	for _, w := range strings.Split(ke.Message, "_") {
-		if w == "" {
-			continue
-		}
-		b.WriteString(w[:1])
-		b.WriteString(strings.ToLower(w[1:]))
-	}
-	name := b.String()
-	if !strings.HasSuffix(name, "Exception") {
-		name += "Exception"
-	}
-	return name
 }
 
 // commandError turns an error from Run into what ConfigCommand.main prints:

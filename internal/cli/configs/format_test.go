@@ -161,29 +161,6 @@ func TestScramViews(t *testing.T) {
 	}
 }
 
-func TestExceptionClass(t *testing.T) {
-	tests := []struct {
-		code int16
-		want string
-	}{
-		{kerr.UnknownTopicOrPartition.Code, "UnknownTopicOrPartitionException"},
-		{kerr.InvalidConfig.Code, "InvalidConfigurationException"},
-		{kerr.InvalidRequest.Code, "InvalidRequestException"},
-		{kerr.PolicyViolation.Code, "PolicyViolationException"},
-		{kerr.UnknownServerError.Code, "UnknownServerException"},
-		{kerr.InvalidTopicException.Code, "InvalidTopicException"},
-		{kerr.ResourceNotFound.Code, "ResourceNotFoundException"},
-		{kerr.ClusterAuthorizationFailed.Code, "ClusterAuthorizationException"},
-		{kerr.UnsupportedVersion.Code, "UnsupportedVersionException"},
-		{kerr.ThrottlingQuotaExceeded.Code, "ThrottlingQuotaExceededException"},
-	}
-	for _, tt := range tests {
-		if got := exceptionClass(tt.code); got != tt.want {
-			t.Errorf("exceptionClass(%d): got %s, want %s", tt.code, got, tt.want)
-		}
-	}
-}
-
 func TestParseScram(t *testing.T) {
 	tests := []struct {
 		in   string
