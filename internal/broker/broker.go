@@ -291,7 +291,6 @@ func start(opts Options) (b *Broker, err error) {
 	current, unsub := b.meta.Subscribe(func(prev, next *metadata.Image) { b.onImage(prev, next) })
 	b.unsub = unsub
 	b.onImage(nil, current)
-	b.replicas.DeleteStrays(current)
 
 	// Listen first, so that a listener on port 0 can be advertised with
 	// the port it got; requests before registration see no brokers yet.
@@ -350,6 +349,10 @@ func start(opts Options) (b *Broker, err error) {
 	if _, err := b.lifecycle.WaitUnfenced(ctx); err != nil {
 		return nil, fmt.Errorf("register broker: %w", err)
 	}
+	// Unfenced means this node has applied the metadata log up to its own
+	// registration, so every topic created before this start is known:
+	// only now can logs of topics deleted meanwhile be told apart.
+	b.replicas.DeleteStrays(b.meta.Image())
 
 	b.bg.Add(1)
 	go func() {
