@@ -191,7 +191,7 @@ func TestPausedLeaderIsFenced(t *testing.T) {
 		return true, ""
 	})
 	t.Logf("new leaders %s after the pause", time.Since(start).Round(time.Millisecond))
-	w.waitProgress(t, 300, 20*time.Second)
+	w.waitProgress(t, 300, 30*time.Second)
 	// Twice the 3 s session timeout in all.
 	if d := 6*time.Second - time.Since(start); d > 0 {
 		time.Sleep(d)

@@ -72,6 +72,12 @@ func startWorkload(t testing.TB, seeds []string, topic string, partitions int32,
 			kgo.ProducerLinger(2*time.Millisecond),
 			kgo.MaxBufferedRecords(2000),
 			kgo.MetadataMinAge(100*time.Millisecond),
+			// A broker that hangs (paused, blackholed) rather than
+			// dies holds requests until they time out: give up on
+			// them after 7 s, not franz-go's 20 s, and retry on the
+			// new leader (the idempotent producer keeps that safe).
+			kgo.ProduceRequestTimeout(5*time.Second),
+			kgo.RequestTimeoutOverhead(2*time.Second),
 			kgo.ClientID("workload-"+strconv.Itoa(i)),
 		)
 		if err != nil {
