@@ -248,7 +248,7 @@ func (f *fetcher) connect(ctx context.Context) (*brokerConn, error) {
 	if !ok {
 		return nil, fmt.Errorf("broker %d has no listener %q", f.source, f.m.cfg.InterBrokerListener)
 	}
-	if ep.SecurityProtocol != 0 && f.m.cfg.Dial == nil {
+	if ep.SecurityProtocol != 0 && f.m.plainDial {
 		return nil, fmt.Errorf("listener %s of broker %d needs security protocol %d, which the replica fetcher does not speak", ep.Name, f.source, ep.SecurityProtocol)
 	}
 	addr := net.JoinHostPort(ep.Host, strconv.Itoa(int(ep.Port)))

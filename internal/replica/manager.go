@@ -95,6 +95,9 @@ func (c *Config) withDefaults() {
 type Manager struct {
 	cfg Config
 	log *slog.Logger
+	// plainDial is set when Config.Dial was nil: connections are plain
+	// TCP, so only PLAINTEXT listeners can be fetched from.
+	plainDial bool
 	img atomic.Pointer[metadata.Image]
 
 	// applyMu serializes Apply and DeleteStrays, so that stray logs are
@@ -125,8 +128,9 @@ type Manager struct {
 
 // NewManager returns a manager with no partitions; Apply adds them.
 func NewManager(cfg Config) *Manager {
+	plain := cfg.Dial == nil
 	cfg.withDefaults()
-	m := &Manager{cfg: cfg, log: cfg.Logger, parts: map[TopicPartition]*Partition{}, ids: map[string][16]byte{},
+	m := &Manager{cfg: cfg, log: cfg.Logger, plainDial: plain, parts: map[TopicPartition]*Partition{}, ids: map[string][16]byte{},
 		fetchers: map[int32]*fetcher{}, alterQueue: map[*Partition]struct{}{}, alterKick: make(chan struct{}, 1)}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.hooks = &partitionHooks{proposeISR: m.proposeISR, eligible: m.eligibleForISR}
