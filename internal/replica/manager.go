@@ -98,7 +98,7 @@ type Manager struct {
 	// plainDial is set when Config.Dial was nil: connections are plain
 	// TCP, so only PLAINTEXT listeners can be fetched from.
 	plainDial bool
-	img atomic.Pointer[metadata.Image]
+	img       atomic.Pointer[metadata.Image]
 
 	// applyMu serializes Apply and DeleteStrays, so that stray logs are
 	// judged against the partitions Apply has set up and never deleted
