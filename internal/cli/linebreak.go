@@ -118,9 +118,11 @@ func newLineBreaker() lineBreaker {
 	return lineBreaker{re}
 }
 
-// lineBreaks returns the rune offsets after which s may be broken; the last
-// one is len(s).
-func lineBreaks(s []rune) []int { return newLineBreaker().breaks(s) }
+// LineBreaks returns the rune offsets after which Java's
+// BreakIterator.getLineInstance lets s be broken across lines, in order; the
+// last one is len(s). Kafka's option parsers (jopt-simple, argparse4j) wrap
+// help text at these offsets.
+func LineBreaks(s []rune) []int { return newLineBreaker().breaks(s) }
 
 func (lb lineBreaker) breaks(s []rune) []int {
 	// Ignored runes are dropped from the symbol string and stay attached to

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestLineBreaksMatchJDK checks lineBreaks against break offsets recorded
+// TestLineBreaksMatchJDK checks LineBreaks against break offsets recorded
 // from OpenJDK's BreakIterator.getLineInstance(Locale.US) (the iterator
 // jopt-simple wraps Kafka's usage text with). testdata/linebreak/Gen.java
 // regenerates the file.
@@ -41,9 +41,9 @@ func TestLineBreaksMatchJDK(t *testing.T) {
 		if _, skip := jdkQuirks[in]; skip {
 			continue
 		}
-		got := lineBreaks([]rune(in))
+		got := LineBreaks([]rune(in))
 		if !equalInts(got, want) {
-			t.Errorf("line %d: lineBreaks(%q) = %v, want %v", line, in, got, want)
+			t.Errorf("line %d: LineBreaks(%q) = %v, want %v", line, in, got, want)
 		}
 		cases++
 	}
@@ -99,7 +99,7 @@ func FuzzLineBreaks(f *testing.F) {
 	f.Add("a\tb\x00\xff\u00a0$'--]")
 	f.Fuzz(func(t *testing.T, s string) {
 		rs := []rune(s)
-		breaks := lineBreaks(rs)
+		breaks := LineBreaks(rs)
 		prev := 0
 		for _, b := range breaks {
 			if b <= prev || b > len(rs) {

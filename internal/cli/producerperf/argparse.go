@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+
+	"github.com/kafkakit/kafkakit/internal/cli"
 )
 
 // Kafka's ProducerPerformance parses its command line with argparse4j
@@ -442,59 +445,45 @@ func argHelp(a *argDef, width int) string {
 
 // wrap fills text into lines of at most width columns, the first starting
 // at column offset and the others with indent, and stretches every line
-// but the last to the full width by widening its spaces, as argparse4j
-// does. Lines break after spaces and after a run of dashes that follows a
-// letter (Java's line break opportunities for this text).
+// but the last to the full width by widening its spaces, as argparse4j's
+// TextHelper.wrap does. Lines break where Java's line BreakIterator allows
+// (cli.LineBreaks), a piece that ends in a newline ends its line as it is,
+// and widths are counted in UTF-16 code units, as Java's String.length.
 func wrap(text string, width, offset int, indent string) string {
 	var res, line strings.Builder
 	cur := offset
-	for _, piece := range breakPieces(text) {
-		cur += len(piece)
+	rs := []rune(text)
+	start := 0
+	for _, end := range cli.LineBreaks(rs) {
+		piece := rs[start:end]
+		start = end
+		n := javaLength(piece)
+		cur += n
 		if cur > width {
-			res.WriteString(justify(line.String(), width, cur-len(piece)))
+			res.WriteString(justify(line.String(), width, cur-n))
 			res.WriteString("\n" + indent)
 			line.Reset()
-			cur = len(indent) + len(piece)
+			cur = len(indent) + n
 		}
-		line.WriteString(piece)
+		line.WriteString(string(piece))
+		if piece[len(piece)-1] == '\n' {
+			res.WriteString(line.String() + indent)
+			line.Reset()
+			cur = len(indent)
+		}
 	}
 	res.WriteString(line.String())
 	return res.String()
 }
 
-// breakPieces splits text after each run of spaces and after each run of
-// dashes that follows a letter and precedes a letter.
-func breakPieces(text string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		switch {
-		case c == ' ':
-			j := i
-			for j < len(text) && text[j] == ' ' {
-				j++
-			}
-			out = append(out, text[start:j])
-			start, i = j, j-1
-		case c == '-' && i > start && isLetter(text[i-1]):
-			j := i
-			for j < len(text) && text[j] == '-' {
-				j++
-			}
-			if j < len(text) && isLetter(text[j]) {
-				out = append(out, text[start:j])
-				start, i = j, j-1
-			}
-		}
+// javaLength is the length of rs as a Java String: its UTF-16 code units.
+func javaLength(rs []rune) int {
+	n := 0
+	for _, r := range rs {
+		n += utf16.RuneLen(r)
 	}
-	if start < len(text) {
-		out = append(out, text[start:])
-	}
-	return out
+	return n
 }
-
-func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // justify trims line and widens its blocks of spaces until the line,
 // which ends at column end, reaches width; extra spaces go to the middle
@@ -532,7 +521,9 @@ func justify(line string, width, end int) string {
 			if remStart <= block && block < remEnd {
 				add++
 			}
-			b.WriteString(strings.Repeat(" ", add))
+			// A line that already overflows (one piece wider than
+			// the column) gets nothing added.
+			b.WriteString(strings.Repeat(" ", max(add, 0)))
 			block++
 		} else if c != ' ' {
 			inBlock = false

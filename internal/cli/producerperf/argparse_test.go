@@ -131,6 +131,37 @@ func TestWrapJustifies(t *testing.T) {
 	}
 }
 
+// The wanted strings are what argparse4j's TextHelper.wrap returns for the
+// same arguments on OpenJDK 17 (initial indent "", subsequent indent as
+// given).
+func TestWrapMatchesArgparse4j(t *testing.T) {
+	tests := []struct {
+		name          string
+		text          string
+		width, offset int
+		indent        string
+		want          string
+	}{
+		{"break after leading dashes", "It sends --num-records records to --topic, at most --throughput records per second.", 40, 0, "",
+			"It sends  --num-records  records  to  --\ntopic, at most  --throughput records per\nsecond."},
+		{"option help column", "UTF-8 text file whose payloads, split at --payload-delimiter, are sent at random.", 30, 25, strings.Repeat(" ", 25),
+			"UTF-\n                         8\n                         text\n                         file\n                         whose\n                         payloads,\n                         split\n                         at --\n                         payload-\n                         delimiter,\n                         are\n                         sent\n                         at\n                         random."},
+		{"newline ends a line", "first line\nsecond line that wraps here", 20, 0, "  ",
+			"first line\n  second  line  that\n  wraps here"},
+		{"UTF-16 widths", "😀😀 ab cd 😀 ef gh", 12, 0, "",
+			"😀😀  ab  cd\n😀 ef gh"},
+		{"piece wider than the line", "wide\u00a0 \u00a0words ok go", 8, 0, "",
+			"\nwide\u00a0 \u00a0words\nok go"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := wrap(tt.text, tt.width, tt.offset, tt.indent); got != tt.want {
+				t.Errorf("wrap(%q, %d, %d) =\n%q\nwant\n%q", tt.text, tt.width, tt.offset, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestEditDistance(t *testing.T) {
 	for _, tc := range []struct {
 		a, b string
