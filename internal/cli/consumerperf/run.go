@@ -151,7 +151,7 @@ func (o *Options) Run(ctx context.Context) error {
 // consumerOptions maps the consumer properties to kgo with the Java
 // consumer's defaults; autoCommit is enable.auto.commit.
 func consumerOptions(c *client.Config, props *cli.Properties) (opts []kgo.Opt, autoCommit bool, err error) {
-	opts = producerperf.ConnOptions(c)
+	opts = c.Kgo()
 	ms := func(key, def string) (time.Duration, error) {
 		n, err := client.Int(props, key, def, 32, 0)
 		return time.Duration(n) * time.Millisecond, err

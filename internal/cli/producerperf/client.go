@@ -5,43 +5,10 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/kafkakit/kafkakit/internal/cli"
 	"github.com/kafkakit/kafkakit/internal/cli/client"
 )
-
-// ConnOptions turns the connection part of a client configuration (from
-// internal/cli/client: bootstrap servers, client id, timeouts, TLS, SASL)
-// into franz-go options. kafka-consumer-perf-test uses it too.
-func ConnOptions(c *client.Config) []kgo.Opt {
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(c.Bootstrap...),
-		kgo.ClientID(c.ClientID),
-		kgo.MetadataMaxAge(c.MetadataMaxAge),
-	}
-	// Java clients give up on a connection attempt after
-	// socket.connection.setup.timeout.ms (10s).
-	opts = append(opts, kgo.DialTimeout(min(10*time.Second, max(c.RequestTimeout, time.Second))))
-	if backoff := c.RetryBackoff; backoff > 0 {
-		opts = append(opts, kgo.RetryBackoffFn(func(int) time.Duration { return backoff }))
-	}
-	if c.TLS != nil {
-		opts = append(opts, kgo.DialTLSConfig(c.TLS.Config.Clone()))
-	}
-	if c.SASL != nil {
-		switch c.SASL.Mechanism {
-		case client.MechanismPlain:
-			opts = append(opts, kgo.SASL(plain.Auth{User: c.SASL.User, Pass: c.SASL.Password}.AsMechanism()))
-		case client.MechanismScramSHA256:
-			opts = append(opts, kgo.SASL(scram.Auth{User: c.SASL.User, Pass: c.SASL.Password}.AsSha256Mechanism()))
-		case client.MechanismScramSHA512:
-			opts = append(opts, kgo.SASL(scram.Auth{User: c.SASL.User, Pass: c.SASL.Password}.AsSha512Mechanism()))
-		}
-	}
-	return opts
-}
 
 // producerConfig is the producer configuration resolved from properties
 // with the Java producer's defaults (Kafka 4.x: linger.ms 5, acks all,
@@ -145,7 +112,7 @@ func newProducerConfig(props *cli.Properties) (*producerConfig, error) {
 // value the run sends, so that a batch always fits one record (Kafka sends
 // a record larger than batch.size in a batch of its own).
 func (pc *producerConfig) kgoOptions(topic string, largest int) ([]kgo.Opt, error) {
-	opts := ConnOptions(pc.conn)
+	opts := pc.conn.Kgo()
 	opts = append(opts,
 		kgo.DefaultProduceTopic(topic),
 		kgo.AllowAutoTopicCreation(),

@@ -10,8 +10,6 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/kafkakit/kafkakit/internal/cli/client"
 )
@@ -190,28 +188,15 @@ func derefString(s *string) string {
 }
 
 // kgo opens a franz-go client with the same settings as the sarama one, for
-// the requests sarama lacks.
+// the requests sarama lacks: the connection options of the client
+// configuration, with sarama's client id and dial timeout.
 func (c *cluster) kgo() (*kgo.Client, error) {
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(c.cfg.Bootstrap...),
+	opts := append(c.cfg.Kgo(),
 		kgo.ClientID(c.sc.ClientID),
 		kgo.DialTimeout(c.sc.Net.DialTimeout),
 		kgo.RequestTimeoutOverhead(c.cfg.RequestTimeout),
 		kgo.RetryBackoffFn(func(int) time.Duration { return c.cfg.RetryBackoff }),
-	}
-	if c.cfg.TLS != nil {
-		opts = append(opts, kgo.DialTLSConfig(c.cfg.TLS.Config.Clone()))
-	}
-	if s := c.cfg.SASL; s != nil {
-		switch s.Mechanism {
-		case client.MechanismPlain:
-			opts = append(opts, kgo.SASL(plain.Auth{User: s.User, Pass: s.Password}.AsMechanism()))
-		case client.MechanismScramSHA256:
-			opts = append(opts, kgo.SASL(scram.Auth{User: s.User, Pass: s.Password}.AsSha256Mechanism()))
-		case client.MechanismScramSHA512:
-			opts = append(opts, kgo.SASL(scram.Auth{User: s.User, Pass: s.Password}.AsSha512Mechanism()))
-		}
-	}
+	)
 	return kgo.NewClient(opts...)
 }
 
