@@ -84,10 +84,6 @@ func startCluster(ctx context.Context, bin, root string) (*cluster, error) {
 					"--override", fmt.Sprintf("listeners=PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", port, ctrlPorts[i]),
 					"--override", "controller.listener.names=CONTROLLER",
 					"--override", "controller.quorum.voters=" + strings.Join(voters, ","),
-					// kafka-server hands this to Raft as its heartbeat
-					// timeout, which must not exceed the election timeout
-					// (1 s); Kafka's default of 2 s is refused.
-					"--override", "controller.quorum.fetch.timeout.ms=1000",
 					"--override", "log.dirs=" + dir,
 					"--override", "num.partitions=6",
 					"--override", "default.replication.factor=3",
