@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/kafkakit/kafkakit/internal/cli"
 	"github.com/kafkakit/kafkakit/internal/cli/client"
-	"github.com/kafkakit/kafkakit/internal/cli/producerperf"
+	"github.com/kafkakit/kafkakit/internal/cli/metrics"
 )
 
 // header is Kafka's: the basic columns, then the rebalance and fetch-time
@@ -283,7 +282,7 @@ func (o *Options) consume(ctx context.Context, s *settings, topic string, opts [
 	base := time.Now()
 	now := func() int64 { return base.UnixMilli() + int64(time.Since(base)/time.Millisecond) }
 	var jt joinTimes
-	m := &metrics{clientID: s.conn.ClientID}
+	m := &consumerMetrics{clientID: s.conn.ClientID}
 	opts = append(opts,
 		kgo.ConsumeTopics(topic),
 		kgo.WithHooks(m),
@@ -419,32 +418,32 @@ func fatalFetchError(f kgo.Fetches) error {
 	return fatal
 }
 
-// metrics collects, through kgo's hooks, the Java consumer metrics this
-// client can measure, for --print-metrics.
-type metrics struct {
+// consumerMetrics collects, through kgo's hooks, the Java consumer metrics
+// this client can measure, for --print-metrics.
+type consumerMetrics struct {
 	clientID string
 	joins    int64
 
-	records, recordBytes   atomic.Int64
-	fetches, fetchNanos    atomic.Int64
-	fetchMax               atomic.Int64
-	bytesIn, bytesOut      atomic.Int64
-	requests, connects     atomic.Int64
-	connectErrs, fetchErrs atomic.Int64
+	records, recordBytes atomic.Int64
+	fetches, fetchNanos  atomic.Int64
+	fetchMax             metrics.Max
+	bytesIn, bytesOut    atomic.Int64
+	requests, fetchErrs  atomic.Int64
+	metrics.Connections
 }
 
 var (
-	_ kgo.HookFetchBatchRead = (*metrics)(nil)
-	_ kgo.HookBrokerE2E      = (*metrics)(nil)
-	_ kgo.HookBrokerConnect  = (*metrics)(nil)
+	_ kgo.HookFetchBatchRead = (*consumerMetrics)(nil)
+	_ kgo.HookBrokerE2E      = (*consumerMetrics)(nil)
+	_ kgo.HookBrokerConnect  = (*consumerMetrics)(nil)
 )
 
-func (m *metrics) OnFetchBatchRead(_ kgo.BrokerMetadata, _ string, _ int32, b kgo.FetchBatchMetrics) {
+func (m *consumerMetrics) OnFetchBatchRead(_ kgo.BrokerMetadata, _ string, _ int32, b kgo.FetchBatchMetrics) {
 	m.records.Add(int64(b.NumRecords))
 	m.recordBytes.Add(int64(b.UncompressedBytes))
 }
 
-func (m *metrics) OnBrokerE2E(_ kgo.BrokerMetadata, key int16, e kgo.BrokerE2E) {
+func (m *consumerMetrics) OnBrokerE2E(_ kgo.BrokerMetadata, key int16, e kgo.BrokerE2E) {
 	m.requests.Add(1)
 	m.bytesOut.Add(int64(e.BytesWritten))
 	m.bytesIn.Add(int64(e.BytesRead))
@@ -458,30 +457,12 @@ func (m *metrics) OnBrokerE2E(_ kgo.BrokerMetadata, key int16, e kgo.BrokerE2E) 
 	d := int64(e.DurationE2E())
 	m.fetches.Add(1)
 	m.fetchNanos.Add(d)
-	for {
-		cur := m.fetchMax.Load()
-		if d <= cur || m.fetchMax.CompareAndSwap(cur, d) {
-			break
-		}
-	}
+	m.fetchMax.Observe(d)
 }
 
-func (m *metrics) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
-	if err != nil {
-		m.connectErrs.Add(1)
-		return
-	}
-	m.connects.Add(1)
-}
-
-func (m *metrics) print(w io.Writer, elapsed time.Duration) {
+func (m *consumerMetrics) print(w io.Writer, elapsed time.Duration) {
 	secs := elapsed.Seconds()
-	div := func(a, b float64) float64 {
-		if b == 0 {
-			return 0
-		}
-		return a / b
-	}
+	div := metrics.Ratio
 	tags := ":{client-id=" + m.clientID + "}"
 	fm := "consumer-fetch-manager-metrics:"
 	cm := "consumer-metrics:"
@@ -499,8 +480,8 @@ func (m *metrics) print(w io.Writer, elapsed time.Duration) {
 		cm + "incoming-byte-total" + tags:                float64(m.bytesIn.Load()),
 		cm + "outgoing-byte-total" + tags:                float64(m.bytesOut.Load()),
 		cm + "request-total" + tags:                      float64(m.requests.Load()),
-		cm + "connection-creation-total" + tags:          float64(m.connects.Load()),
+		cm + "connection-creation-total" + tags:          float64(m.Created.Load()),
 		"consumer-coordinator-metrics:join-total" + tags: float64(m.joins),
 	}
-	producerperf.PrintMetrics(w, vals)
+	metrics.Print(w, vals)
 }
