@@ -7,11 +7,12 @@ import (
 
 // ParseAddConfig parses the value of kafka-configs' --add-config option the
 // way Kafka 3.9's ConfigCommand does: items are separated by commas that
-// are not inside square brackets, each item is key=value split on the
-// first '=' outside brackets (with the whitespace around it), brackets are
-// then removed from values ("k=[a,b]" sets k to "a,b"), keys and values
-// are trimmed, and keys may only use [a-zA-Z0-9._-]. Entries come back in
-// order, duplicates included. Error messages are Kafka's.
+// are not inside square brackets, and each item is split at every '='
+// outside brackets (with the whitespace after it), which must give exactly
+// a key and a value, so "k=a=b" is refused while "k=[a=b]" is accepted.
+// Brackets are then removed from values ("k=[a,b]" sets k to "a,b"), keys
+// and values are trimmed, and keys may only use [a-zA-Z0-9._-]. Entries
+// come back in order, duplicates included. Error messages are Kafka's.
 func ParseAddConfig(s string) ([]Property, error) {
 	items := splitOutsideBrackets(s, func(s string, i int) (int, bool) {
 		if s[i] == ',' {
