@@ -108,28 +108,10 @@ func (c *Coordinator) joinGroup(ctx context.Context, req *kmsg.JoinGroupRequest,
 		return joinError(jr.memberID, errUnknownMemberID)
 	}
 
-	ch := make(chan joinResult, 1)
-	g.writeMu.Lock()
-	g.mu.Lock()
-	if w := c.doJoin(g, jr, ch); w != nil {
-		c.runWrite(ctx, g, w)
-	}
-	g.mu.Unlock()
-	g.writeMu.Unlock()
-
-	select {
-	case res := <-ch:
-		return res
-	case <-ctx.Done():
-		select {
-		case res := <-ch:
-			return res
-		default:
-		}
-		// The client is gone; like Kafka, the member stays in the rebalance
-		// until it completes or the member's timeout removes it.
-		return joinError(jr.memberID, errCoordinatorNotAvailable)
-	}
+	// If the client goes away first, like Kafka the member stays in the
+	// rebalance until it completes or the member's timeout removes it.
+	return awaitAnswer(ctx, c, g, func(ch chan joinResult) *pendingWrite { return c.doJoin(g, jr, ch) },
+		joinError(jr.memberID, errCoordinatorNotAvailable))
 }
 
 // doJoin is the body of Kafka's handleJoinGroup once the group is known.
@@ -263,6 +245,21 @@ func (c *Coordinator) currentJoinResult(g *group, memberID string) joinResult {
 		protocolName: g.protocolName,
 		leaderID:     g.leaderID,
 	}
+}
+
+// validateGeneration is the check SyncGroup and Heartbeat share: the group
+// is live, the member is a current one and its generation is the group's.
+func validateGeneration(g *group, memberID string, instanceID *string, generation int32) int16 {
+	if g.is(stateDead) {
+		return errCoordinatorNotAvailable
+	}
+	if code := validateCurrentMember(g, memberID, instanceID); code != errNone {
+		return code
+	}
+	if generation != g.generation {
+		return errIllegalGeneration
+	}
+	return errNone
 }
 
 // validateCurrentMember checks that a static member's instance id maps to

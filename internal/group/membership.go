@@ -33,14 +33,8 @@ func (c *Coordinator) heartbeat(req *kmsg.HeartbeatRequest) int16 {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.is(stateDead) {
-		return errCoordinatorNotAvailable
-	}
-	if code := validateCurrentMember(g, req.MemberID, req.InstanceID); code != errNone {
+	if code := validateGeneration(g, req.MemberID, req.InstanceID, req.Generation); code != errNone {
 		return code
-	}
-	if req.Generation != g.generation {
-		return errIllegalGeneration
 	}
 	m := g.members[req.MemberID]
 	switch g.state {
@@ -186,6 +180,34 @@ func (c *Coordinator) onHeartbeatExpired(g *group, m *member, seq uint64) {
 type pendingWrite struct {
 	batch []byte
 	done  func(lastOffset int64, err error)
+}
+
+// awaitAnswer runs step under the group's locks (writeMu, then mu), makes
+// the Storage append step asks for, if any, and waits for the answer step
+// (or a later event of the group) sends on its channel. When ctx ends
+// first, an answer already sent still wins; otherwise gone is returned.
+// JoinGroup and SyncGroup wait this way for the rest of the rebalance.
+func awaitAnswer[T any](ctx context.Context, c *Coordinator, g *group, step func(chan T) *pendingWrite, gone T) T {
+	ch := make(chan T, 1)
+	g.writeMu.Lock()
+	g.mu.Lock()
+	if w := step(ch); w != nil {
+		c.runWrite(ctx, g, w)
+	}
+	g.mu.Unlock()
+	g.writeMu.Unlock()
+
+	select {
+	case res := <-ch:
+		return res
+	case <-ctx.Done():
+		select {
+		case res := <-ch:
+			return res
+		default:
+		}
+		return gone
+	}
 }
 
 // runWrite appends w's batch with g.mu released (g.writeMu stays held, so

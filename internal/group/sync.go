@@ -45,26 +45,8 @@ func (c *Coordinator) syncGroup(ctx context.Context, req *kmsg.SyncGroupRequest)
 		return syncError(errUnknownMemberID)
 	}
 
-	ch := make(chan syncResult, 1)
-	g.writeMu.Lock()
-	g.mu.Lock()
-	if w := c.doSync(g, req, ch); w != nil {
-		c.runWrite(ctx, g, w)
-	}
-	g.mu.Unlock()
-	g.writeMu.Unlock()
-
-	select {
-	case res := <-ch:
-		return res
-	case <-ctx.Done():
-		select {
-		case res := <-ch:
-			return res
-		default:
-		}
-		return syncError(errCoordinatorNotAvailable)
-	}
+	return awaitAnswer(ctx, c, g, func(ch chan syncResult) *pendingWrite { return c.doSync(g, req, ch) },
+		syncError(errCoordinatorNotAvailable))
 }
 
 // doSync is the body of Kafka's doSyncGroup; g.mu and g.writeMu are held.
@@ -140,14 +122,8 @@ func (c *Coordinator) doSync(g *group, req *kmsg.SyncGroupRequest, ch chan syncR
 }
 
 func (c *Coordinator) validateSync(g *group, req *kmsg.SyncGroupRequest) int16 {
-	if g.is(stateDead) {
-		return errCoordinatorNotAvailable
-	}
-	if code := validateCurrentMember(g, req.MemberID, req.InstanceID); code != errNone {
+	if code := validateGeneration(g, req.MemberID, req.InstanceID, req.Generation); code != errNone {
 		return code
-	}
-	if req.Generation != g.generation {
-		return errIllegalGeneration
 	}
 	if req.ProtocolType != nil && (g.protocolType == "" || *req.ProtocolType != g.protocolType) {
 		return errInconsistentGroupProtocol
