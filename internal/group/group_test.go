@@ -106,16 +106,8 @@ func TestSyncStorageFailure(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			ms := f.joinMembers("g", 2)
-			leader, follower := ms[0], ms[1]
-			if leader.id != leader.leader {
-				leader, follower = follower, leader
-			}
-			fch := f.syncAsync(syncReq(5, "g", follower.id, follower.generation, nil))
-			waitFor(t, "the follower to wait", func() bool {
-				w := false
-				f.inspect("g", func(g *group) { w = g.members[follower.id].isAwaitingSync() })
-				return w
-			})
+			leader, follower := leaderAndFollower(ms)
+			fch := f.awaitingSync("g", follower)
 			f.st.setHook(func(context.Context, int32, []byte) error { return tc.err })
 			lr := recv(t, f.syncAsync(syncReq(5, "g", leader.id, leader.generation, map[string][]byte{leader.id: {1}, follower.id: {2}})))
 			fr := recv(t, fch)

@@ -399,6 +399,29 @@ type testMember struct {
 	members    []kmsg.JoinGroupResponseMember
 }
 
+// leaderAndFollower splits the two members of a group by the leader id
+// their JoinGroup answers named.
+func leaderAndFollower(ms []testMember) (leader, follower testMember) {
+	leader, follower = ms[0], ms[1]
+	if leader.id != leader.leader {
+		leader, follower = follower, leader
+	}
+	return leader, follower
+}
+
+// awaitingSync sends the follower's SyncGroup and returns once the
+// coordinator holds it waiting for the leader's assignment.
+func (f *fixture) awaitingSync(groupID string, follower testMember) <-chan *kmsg.SyncGroupResponse {
+	f.t.Helper()
+	ch := f.syncAsync(syncReq(5, groupID, follower.id, follower.generation, nil))
+	waitFor(f.t, "the follower to wait in SyncGroup", func() bool {
+		waiting := false
+		f.inspect(groupID, func(g *group) { waiting = g.members[follower.id].isAwaitingSync() })
+		return waiting
+	})
+	return ch
+}
+
 // joinMembers joins n dynamic members with JoinGroup v9 (each after a
 // MEMBER_ID_REQUIRED round trip) the way clients do: each new member's join
 // starts a rebalance and the existing members rejoin, so all end in one

@@ -17,10 +17,7 @@ func TestRejoinAfterLeave(t *testing.T) {
 			f := newFixture(t)
 			ms := f.joinMembers("g", 2)
 			f.syncAll("g", ms)
-			leader, follower := ms[0], ms[1]
-			if leader.id != leader.leader {
-				leader, follower = follower, leader
-			}
+			leader, follower := leaderAndFollower(ms)
 
 			resp := f.leave(version, "g", leaving(follower.id, nil))
 			if resp.ErrorCode != errNone {
@@ -128,10 +125,7 @@ func TestRebalanceTimeoutRemovesMembersThatDidNotRejoin(t *testing.T) {
 	const rebalanceMs = 300
 	ms := f.joinMembers("g", 2, withRebalance(rebalanceMs))
 	f.syncAll("g", ms)
-	leader, follower := ms[0], ms[1]
-	if leader.id != leader.leader {
-		leader, follower = follower, leader
-	}
+	leader, follower := leaderAndFollower(ms)
 	start := time.Now()
 	// The leader rejoining starts a rebalance; the follower never rejoins.
 	r := joinReq(9, "g", leader.id, nil)
@@ -409,10 +403,7 @@ func TestMaxGroupSizeDuringRebalance(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.MaxGroupSize = 2 })
 	ms := f.joinMembers("g", 2)
 	f.syncAll("g", ms)
-	leader, follower := ms[0], ms[1]
-	if leader.id != leader.leader {
-		leader, follower = follower, leader
-	}
+	leader, follower := leaderAndFollower(ms)
 	chLeader := f.joinAsync(joinReq(3, "g", leader.id, nil))
 	f.waitState("g", "PreparingRebalance")
 	chNew := f.joinAsync(joinReq(3, "g", "", nil))
@@ -544,10 +535,7 @@ func TestFollowerRejoinWithSameMetadataKeepsGeneration(t *testing.T) {
 	f := newFixture(t)
 	ms := f.joinMembers("g", 2)
 	f.syncAll("g", ms)
-	follower := ms[0]
-	if follower.id == follower.leader {
-		follower = ms[1]
-	}
+	_, follower := leaderAndFollower(ms)
 	resp := f.join(joinReq(9, "g", follower.id, nil))
 	if resp.ErrorCode != errNone || resp.Generation != follower.generation || len(resp.Members) != 0 {
 		t.Fatalf("follower rejoin: error %d generation %d members %d, want the current generation", resp.ErrorCode, resp.Generation, len(resp.Members))
@@ -632,10 +620,7 @@ func TestPendingSyncTimeout(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ms := f.joinMembers("g", 2, withRebalance(200))
-	leader, follower := ms[0], ms[1]
-	if leader.id != leader.leader {
-		leader, follower = follower, leader
-	}
+	leader, follower := leaderAndFollower(ms)
 	s := recv(t, f.syncAsync(syncReq(5, "g", leader.id, leader.generation, map[string][]byte{leader.id: []byte("x"), follower.id: []byte("y")})))
 	if s.ErrorCode != errNone {
 		t.Fatalf("leader sync: error %d", s.ErrorCode)
@@ -680,18 +665,9 @@ func TestPendingMemberExpires(t *testing.T) {
 func TestUnloadAnswersWaitingRequests(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	ms := f.joinMembers("g", 2)
-	leader, follower := ms[0], ms[1]
-	if leader.id != leader.leader {
-		leader, follower = follower, leader
-	}
+	_, follower := leaderAndFollower(f.joinMembers("g", 2))
 	// The follower waits in SyncGroup for the leader's assignment.
-	syncCh := f.syncAsync(syncReq(5, "g", follower.id, follower.generation, nil))
-	waitFor(t, "the follower to wait in SyncGroup", func() bool {
-		waiting := false
-		f.inspect("g", func(g *group) { waiting = g.members[follower.id].isAwaitingSync() })
-		return waiting
-	})
+	syncCh := f.awaitingSync("g", follower)
 	f.c.Unload(f.c.PartitionFor("g"))
 	if resp := recv(t, syncCh); resp.ErrorCode != errNotCoordinator {
 		t.Errorf("waiting sync after Unload: error %d, want NOT_COORDINATOR", resp.ErrorCode)
