@@ -63,6 +63,10 @@ func TestVerifier(t *testing.T) {
 	if err := newVerifier(1).add(0, []byte{1}); err == nil {
 		t.Error("a 1-byte value: got no error, want one")
 	}
+	v := newVerifier(1)
+	if err := v.add(0, nil); err != nil || v.count != 0 {
+		t.Errorf("a warm-up record (no value): error %v, count %d; want it skipped", err, v.count)
+	}
 }
 
 func TestPercentile(t *testing.T) {

@@ -70,6 +70,9 @@ type runResult struct {
 
 	CreateMs     float64 `json:"create_topic_ms"`
 	TopicReadyMs float64 `json:"topic_ready_ms"`
+	// FirstProduceMs, for cluster runs, is how long the new topic took to
+	// take one acks=all record on every partition, before the clock starts.
+	FirstProduceMs float64 `json:"first_acks_all_produce_ms,omitempty"`
 
 	ProduceSec       float64 `json:"produce_s"`
 	ProduceRecPerSec float64 `json:"produce_records_s"`
