@@ -95,15 +95,33 @@ func (c *brokerConn) version(key, want, least int16) (int16, bool) {
 	return v, v >= least
 }
 
+// interruptHook, set only by tests, runs when a context ending starts to
+// interrupt a round trip, before the connection's deadline is moved.
+var interruptHook func()
+
 // roundTrip writes req and reads its response within timeout; ctx ending
 // interrupts both. After an error the connection must be closed.
 func (c *brokerConn) roundTrip(ctx context.Context, req kmsg.Request, timeout time.Duration) (kmsg.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
 	c.nc.SetDeadline(time.Now().Add(timeout))
+	interrupted := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		if interruptHook != nil {
+			interruptHook()
+		}
+		c.nc.SetDeadline(time.Unix(1, 0))
+		close(interrupted)
+	})
+	defer func() {
+		if !stop() {
+			// ctx ended after the request went out, maybe after its
+			// answer came in: wait until the past deadline is set, so
+			// that it cannot land on the connection's next request.
+			<-interrupted
+		}
+	}()
 	c.corr++
 	c.buf = c.format.AppendRequest(c.buf[:0], req, c.corr)
 	if _, err := c.nc.Write(c.buf); err != nil {
