@@ -160,10 +160,10 @@ type Log struct {
 	// writeHook, set only by tests, runs when a client append is about to
 	// write its batch without holding mu.
 	writeHook func()
-	scanBufs         sync.Pool // *[]byte header-scan buffers, reused across reads
-	stats            LoadStats
-	closed           bool
-	failed           error // set after an I/O error that left the log inconsistent
+	scanBufs  sync.Pool // *[]byte header-scan buffers, reused across reads
+	stats     LoadStats
+	closed    bool
+	failed    error // set after an I/O error that left the log inconsistent
 }
 
 // Open opens or creates the log of topic-partition in dir, the partition
