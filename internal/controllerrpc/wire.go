@@ -186,6 +186,14 @@ func DecodeJSON(b []byte, v any) error {
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		return errors.New("value is null")
 	}
+	return DecodeStrict(b, v)
+}
+
+// DecodeStrict decodes exactly one JSON value into v, refusing unknown
+// fields and anything after the value; a literal null is decoded as
+// encoding/json decodes it (v is left as it was). The metadata log's
+// entries are decoded with it.
+func DecodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

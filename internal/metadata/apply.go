@@ -87,35 +87,32 @@ func (b *builder) mutableTopic(id TopicID) *Topic {
 
 // mutableConfig returns the config set of res, owned by this entry.
 func (b *builder) mutableConfig(res ConfigResource) map[string]string {
-	if !b.ownConfigs {
-		b.img.Configs = cloneMap(b.img.Configs)
-		b.ownConfigs = true
-	}
-	m, ok := b.img.Configs[res]
-	if !ok || !b.ownConfig[res] {
-		m = cloneMap(m)
-		b.img.Configs[res] = m
-		if b.ownConfig == nil {
-			b.ownConfig = map[ConfigResource]bool{}
-		}
-		b.ownConfig[res] = true
-	}
-	return m
+	return ownedSet(&b.img.Configs, &b.ownConfigs, &b.ownConfig, res)
 }
 
+// mutableQuota returns the quota values of e, owned by this entry.
 func (b *builder) mutableQuota(e QuotaEntity) map[string]float64 {
-	if !b.ownQuotas {
-		b.img.ClientQuotas = cloneMap(b.img.ClientQuotas)
-		b.ownQuotas = true
+	return ownedSet(&b.img.ClientQuotas, &b.ownQuotas, &b.ownQuota, e)
+}
+
+// ownedSet returns the inner map of key in *sets, copy-on-write: *sets is
+// copied the first time this entry changes it (ownSets records that), and
+// each inner map the first time its key is changed (ownKey records those),
+// so that the previous image never sees the change. A missing key gets an
+// empty map.
+func ownedSet[K comparable, V any](sets *map[K]map[string]V, ownSets *bool, ownKey *map[K]bool, key K) map[string]V {
+	if !*ownSets {
+		*sets = cloneMap(*sets)
+		*ownSets = true
 	}
-	m, ok := b.img.ClientQuotas[e]
-	if !ok || !b.ownQuota[e] {
+	m, ok := (*sets)[key]
+	if !ok || !(*ownKey)[key] {
 		m = cloneMap(m)
-		b.img.ClientQuotas[e] = m
-		if b.ownQuota == nil {
-			b.ownQuota = map[QuotaEntity]bool{}
+		(*sets)[key] = m
+		if *ownKey == nil {
+			*ownKey = map[K]bool{}
 		}
-		b.ownQuota[e] = true
+		(*ownKey)[key] = true
 	}
 	return m
 }

@@ -114,14 +114,7 @@ func (c *Controller) incrementalAlterConfigsLocal(ctx context.Context, res Confi
 			records = append(records, ConfigRecord{ResourceType: res.Type, ResourceName: res.Name, Name: op.Name, Value: val})
 		}
 	}
-	if err := c.checkConfigChange(img, res, next); err != nil {
-		return err
-	}
-	if validateOnly {
-		return nil
-	}
-	_, err = c.propose(ctx, records)
-	return err
+	return c.commitConfigChange(ctx, img, res, next, records, validateOnly)
 }
 
 // AlterConfigs replaces all dynamic configs of one resource (the legacy
@@ -157,14 +150,7 @@ func (c *Controller) alterConfigsLocal(ctx context.Context, res ConfigResource, 
 			records = append(records, ConfigRecord{ResourceType: res.Type, ResourceName: res.Name, Name: k})
 		}
 	}
-	if err := c.checkConfigChange(img, res, configs); err != nil {
-		return err
-	}
-	if validateOnly {
-		return nil
-	}
-	_, err = c.propose(ctx, records)
-	return err
+	return c.commitConfigChange(ctx, img, res, configs, records, validateOnly)
 }
 
 func checkResourceType(res ConfigResource) error {
@@ -172,6 +158,20 @@ func checkResourceType(res ConfigResource) error {
 		return newError(kerr.InvalidRequest, "Unknown resource type %d", res.Type)
 	}
 	return nil
+}
+
+// commitConfigChange checks the config set res would have (next) with
+// checkConfigChange and, unless validateOnly, proposes the records that
+// make the change.
+func (c *Controller) commitConfigChange(ctx context.Context, img *Image, res ConfigResource, next map[string]string, records []Record, validateOnly bool) error {
+	if err := c.checkConfigChange(img, res, next); err != nil {
+		return err
+	}
+	if validateOnly {
+		return nil
+	}
+	_, err := c.propose(ctx, records)
+	return err
 }
 
 // checkConfigChange validates the resulting config set, then checks that

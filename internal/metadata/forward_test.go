@@ -119,10 +119,7 @@ func FuzzRPCRequest(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(name, []byte{})
-		f.Add(name, b)
-		f.Add(name, b[:len(b)/2])
-		f.Add(name, append(append([]byte{}, b...), "garbage"...))
+		addBodySeeds(f, name, b)
 	}
 	f.Add("UpdateFeatures", []byte(`{"metadata.version":21}`))
 	f.Add("ElectLeaders", []byte(`{"Type":0,"Targets":null}`))
@@ -173,10 +170,7 @@ func FuzzRPCResult(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(name, []byte{})
-		f.Add(name, b)
-		f.Add(name, b[:len(b)/2])
-		f.Add(name, append(append([]byte{}, b...), "garbage"...))
+		addBodySeeds(f, name, b)
 	}
 	f.Add("AlterPartition", []byte(`{"r":[{"Topic":"t","Err":{"code":-1,"message":"x"}}]}`))
 	f.Fuzz(func(t *testing.T, name string, body []byte) {
@@ -287,4 +281,13 @@ func FuzzReadClusterHeader(f *testing.F) {
 			t.Fatalf("header %q re-encodes as %q", b[:consumed], enc)
 		}
 	})
+}
+
+// addBodySeeds seeds f with a method name and the empty, valid, truncated
+// and valid-plus-garbage forms of the body b.
+func addBodySeeds(f *testing.F, name string, b []byte) {
+	f.Add(name, []byte{})
+	f.Add(name, b)
+	f.Add(name, b[:len(b)/2])
+	f.Add(name, append(append([]byte{}, b...), "garbage"...))
 }

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+
+	"github.com/kafkakit/kafkakit/internal/controllerrpc"
 )
 
 // Record is one change of cluster metadata. One metadata log entry carries
@@ -220,7 +221,7 @@ func DecodeEntry(b []byte) ([]Record, error) {
 		return nil, fmt.Errorf("decode entry: unknown format %d", b[0])
 	}
 	var envs []envelope
-	if err := decodeStrict(b[1:], &envs); err != nil {
+	if err := controllerrpc.DecodeStrict(b[1:], &envs); err != nil {
 		return nil, fmt.Errorf("decode entry: %w", err)
 	}
 	if len(envs) == 0 {
@@ -252,22 +253,8 @@ func decodeRecord[T Record](data []byte) (Record, error) {
 	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
 		return nil, errors.New("data is null")
 	}
-	if err := decodeStrict(data, &r); err != nil {
+	if err := controllerrpc.DecodeStrict(data, &r); err != nil {
 		return nil, err
 	}
 	return r, nil
-}
-
-// decodeStrict decodes exactly one JSON value, refusing unknown fields and
-// anything after the value.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("trailing data after value")
-	}
-	return nil
 }

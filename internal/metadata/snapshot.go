@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"github.com/kafkakit/kafkakit/internal/controllerrpc"
 )
 
 // snapshotFormat is the first byte of an encoded image.
@@ -124,7 +126,7 @@ func DecodeImage(b []byte) (*Image, error) {
 		return nil, fmt.Errorf("decode image: unknown format %d", b[0])
 	}
 	var d snapshotData
-	if err := decodeStrict(b[1:], &d); err != nil {
+	if err := controllerrpc.DecodeStrict(b[1:], &d); err != nil {
 		return nil, fmt.Errorf("decode image: %w", err)
 	}
 	img := emptyImage()
