@@ -31,6 +31,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/kafkakit/kafkakit/internal/log"
 	"github.com/kafkakit/kafkakit/internal/metadata"
 	"github.com/kafkakit/kafkakit/internal/replica"
 )
@@ -42,7 +43,8 @@ type fetchOut struct {
 	hw         int64
 	lso        int64
 	logStart   int64
-	data       []byte
+	data       []byte          // record bytes copied from the log, or
+	region     *log.ReadResult // the log region itself, sent from the file
 	diverging  *kmsg.FetchResponseTopicPartitionDivergingEpoch
 	unknownID  bool
 	partition  *replica.Partition
@@ -128,6 +130,7 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 	for {
 		var total int
 		var stop bool
+		releaseRegions(outs) // a re-read after waiting replaces them
 		outs, total, stop = s.readFetch(c, sess.parts, maxBytes, req.IsolationLevel == 1, rf, req.Version)
 		if stop || total >= int(req.MinBytes) || len(unknownIDs) > 0 || wake == nil {
 			break
@@ -140,7 +143,10 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 
 	var cur *kmsg.FetchResponseTopic
 	for _, o := range outs {
-		if !o.sp.include(sess.full, len(o.data) > 0, o.hw, o.lso, o.logStart, o.errCode) && o.diverging == nil {
+		if !o.sp.include(sess.full, o.size() > 0, o.hw, o.lso, o.logStart, o.errCode) && o.diverging == nil {
+			if o.region != nil {
+				o.region.Release()
+			}
 			continue
 		}
 		if cur == nil || cur.Topic != o.sp.key.Topic || cur.TopicID != o.sp.key.TopicID {
@@ -155,6 +161,11 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 		rp.PreferredReadReplica = -1
 		// Kafka sends empty (not null) records; librdkafka rejects null.
 		rp.RecordBatches = o.data
+		if o.region != nil {
+			// Encoded as a placeholder that the connection replaces with
+			// the region, sent from the file (zerocopy.go).
+			rp.RecordBatches = c.addRegion(o.region)
+		}
 		if rp.RecordBatches == nil {
 			rp.RecordBatches = []byte{}
 		}
@@ -176,6 +187,23 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 		resp.Topics = append(resp.Topics, rt)
 	}
 	return resp
+}
+
+// size is the number of record bytes o carries.
+func (o *fetchOut) size() int {
+	if o.region != nil {
+		return int(o.region.Size())
+	}
+	return len(o.data)
+}
+
+// releaseRegions lets go of the log regions held by outs.
+func releaseRegions(outs []fetchOut) {
+	for _, o := range outs {
+		if o.region != nil {
+			o.region.Release()
+		}
+	}
 }
 
 // readFetch reads every partition of a fetch once. It returns the bytes
@@ -237,6 +265,14 @@ func (s *Server) readFetch(c *conn, parts []*sessionPartition, maxBytes int32, c
 			continue
 		}
 		o.hw, o.lso, o.logStart = res.HighWatermark, res.LastStableOffset, res.LogStartOffset
+		if res.Size() >= zeroCopyMin && c.zeroCopy {
+			// Large regions go from the file to the socket (zerocopy.go);
+			// the region is held until the writer has sent it.
+			o.region = res
+			total += int(res.Size())
+			outs = append(outs, o)
+			continue
+		}
 		if res.Size() > 0 {
 			// Read into the connection's scratch buffer: it is reused for
 			// every fetch on this connection, and the response encoder

@@ -309,10 +309,16 @@ func TestReassignmentMovesData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cons.Close()
-	pc, err := cons.ConsumePartition("moved", 0, sarama.OffsetOldest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The broker the client asks for metadata may learn of the new leader
+	// a moment after the one waitPartitionLeader asked.
+	var pc sarama.PartitionConsumer
+	pollUntil(t, "a consumer of the moved partition", func() (bool, string) {
+		if pc, err = cons.ConsumePartition("moved", 0, sarama.OffsetOldest); err != nil {
+			cl.RefreshMetadata("moved")
+			return false, err.Error()
+		}
+		return true, ""
+	})
 	defer pc.Close()
 	timeout := time.After(20 * time.Second)
 	for i := range records {

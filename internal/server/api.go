@@ -96,12 +96,13 @@ func (s *Server) handle(ctx context.Context, c *conn, r *request) ([]byte, error
 	var buf []byte
 	if hint := sizeHint(resp); hint > 64<<10 {
 		// Large responses (fetches) are sized up front so encoding does
-		// not regrow the buffer.
-		buf = make([]byte, 0, hint)
+		// not regrow the buffer; a pooled buffer is used when it is big
+		// enough, so that steady fetching allocates no new frames.
 		if bp := framePool.Get().(*[]byte); cap(*bp) >= hint {
 			buf = (*bp)[:0]
 		} else {
 			framePool.Put(bp)
+			buf = make([]byte, 0, hint)
 		}
 	} else {
 		buf = (*framePool.Get().(*[]byte))[:0]

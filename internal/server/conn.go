@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafkakit/kafkakit/internal/log"
 )
 
 // conn is one client connection. Three goroutines serve it:
@@ -39,7 +41,7 @@ type conn struct {
 	log      *slog.Logger
 
 	reqs  chan *request
-	resps chan []byte
+	resps chan outFrame
 
 	closeOnce sync.Once
 	done      chan struct{} // closed when the connection is shutting down
@@ -56,6 +58,11 @@ type conn struct {
 	// fetchScratch holds the record bytes of the fetch being answered;
 	// only the process goroutine uses it, one request at a time.
 	fetchScratch []byte
+
+	// zeroCopy is set when fetched regions can be sent from their files;
+	// regions are those of the response being built (process goroutine).
+	zeroCopy bool
+	regions  []*log.ReadResult
 }
 
 // request is one decoded client request.
@@ -87,8 +94,9 @@ func newConn(s *Server, nc net.Conn, listener string) *conn {
 		listener: listener,
 		log:      s.log.With("remote", remote),
 		reqs:     make(chan *request, queuedRequests),
-		resps:    make(chan []byte, queuedResponses),
+		resps:    make(chan outFrame, queuedResponses),
 		done:     make(chan struct{}),
+		zeroCopy: canZeroCopy(nc),
 	}
 }
 
@@ -206,7 +214,15 @@ func (c *conn) readFailed(err error, what string) {
 func (c *conn) process(ctx context.Context) {
 	defer close(c.resps)
 	for req := range c.reqs {
-		frame, err := c.srv.handle(ctx, c, req)
+		buf, err := c.srv.handle(ctx, c, req)
+		f := outFrame{buf: buf}
+		if len(c.regions) > 0 {
+			if err != nil || buf == nil {
+				c.dropRegions()
+			} else {
+				f, err = c.spliceRegions(buf, req.version >= 12)
+			}
+		}
 		if reusableBody(req.key) {
 			// Nothing of these requests outlives the handler (the log copies
 			// produced batches to its file), so the frame's buffer is reused.
@@ -222,30 +238,34 @@ func (c *conn) process(ctx context.Context) {
 		}
 		if c.closeAfterResponse {
 			c.log.Info("closing connection after a failed acks=0 produce")
+			f.release()
 			c.close()
 			for range c.reqs {
 			}
 			return
 		}
-		if frame == nil {
+		if f.buf == nil {
 			continue // acks=0 produce: no response at all
 		}
 		select {
-		case c.resps <- frame:
+		case c.resps <- f:
 		case <-c.done:
+			f.release()
 		}
 	}
 }
 
 func (c *conn) write() {
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
-	for frame := range c.resps {
+	for f := range c.resps {
 		c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		if _, err := bw.Write(frame); err != nil {
+		err := c.writeFrame(bw, f)
+		f.release()
+		if err != nil {
 			c.writeFailed(err)
 			break
 		}
-		c.srv.putFrame(frame)
+		c.srv.putFrame(f.buf)
 		if len(c.resps) == 0 {
 			if err := bw.Flush(); err != nil {
 				c.writeFailed(err)
@@ -255,8 +275,33 @@ func (c *conn) write() {
 	}
 	c.close()
 	// Keep draining so process never blocks on a dead connection.
-	for range c.resps {
+	for f := range c.resps {
+		f.release()
 	}
+}
+
+// writeFrame writes f through bw; regions go from their files to the
+// socket after what is buffered before them has been flushed.
+func (c *conn) writeFrame(bw *bufio.Writer, f outFrame) error {
+	if f.parts == nil {
+		_, err := bw.Write(f.buf)
+		return err
+	}
+	for _, p := range f.parts {
+		if _, err := bw.Write(p.data); err != nil {
+			return err
+		}
+		if p.region == nil {
+			continue
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		if _, err := p.region.WriteTo(c.nc); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *conn) writeFailed(err error) {

@@ -172,6 +172,7 @@ func (s *Server) throttle(c *conn, r *request, resp kmsg.Response, handled time.
 				n += len(p.RecordBatches)
 			}
 		}
+		n += c.regionBytes() // regions are placeholders until sent
 		if n > 0 {
 			throttle = max(throttle, s.charge(r.clientID, quotaFetch, float64(n), now))
 		}

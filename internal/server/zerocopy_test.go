@@ -1,0 +1,177 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafkakit/kafkakit/internal/testbroker"
+)
+
+// TestFetchSendsRegionsFromFiles fetches partitions holding large regions
+// (sent from the segment file with sendfile) beside small ones (copied)
+// in one response, at non-flexible and flexible Fetch versions, and checks
+// that every partition's records are byte for byte the segment's bytes.
+func TestFetchSendsRegionsFromFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	br, err := testbroker.Start(testbroker.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer br.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(br.Addr), kgo.RequiredAcks(kgo.LeaderAck()),
+		kgo.DisableIdempotentWrite(), kgo.ProducerBatchCompression(kgo.NoCompression()),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 4, 1, nil, "zc"); err != nil {
+		t.Fatal(err)
+	}
+	// Partitions 0 and 2 get about 300 KiB, 1 gets one small record, 3
+	// nothing.
+	value := bytes.Repeat([]byte("z"), 1000)
+	for i := range 300 {
+		for _, p := range []int32{0, 2} {
+			if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "zc", Partition: p, Value: fmt.Appendf(nil, "%d-%s", i, value)}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "zc", Partition: 1, Value: []byte("small")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	segment := func(p int32) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("zc-%d", p), "00000000000000000000.log"))
+		if os.IsNotExist(err) {
+			return nil // created on the first append
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	nc, err := net.Dial("tcp", br.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	for _, version := range []int16{4, 11, 12, 13, 16} {
+		for round := range 3 { // the same connection, several responses
+			req := kmsg.NewPtrFetchRequest()
+			req.Version = version
+			req.ReplicaID = -1
+			req.MaxWaitMillis = 100
+			req.MaxBytes = 50 << 20
+			req.SessionEpoch = -1
+			topic := kmsg.NewFetchRequestTopic()
+			topic.Topic = "zc"
+			if version >= 13 {
+				md, err := kadm.NewClient(cl).Metadata(ctx, "zc")
+				if err != nil {
+					t.Fatal(err)
+				}
+				topic.TopicID = md.Topics["zc"].ID
+			}
+			for p := range int32(4) {
+				fp := kmsg.NewFetchRequestTopicPartition()
+				fp.Partition = p
+				fp.CurrentLeaderEpoch = -1
+				fp.LastFetchedEpoch = -1
+				fp.LogStartOffset = -1
+				fp.PartitionMaxBytes = 1 << 20
+				topic.Partitions = append(topic.Partitions, fp)
+			}
+			req.Topics = append(req.Topics, topic)
+			resp := fetchRaw(t, nc, req, int32(version*10+int16(round)))
+			if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 4 {
+				for _, rt := range resp.Topics {
+					t.Logf("topic %q %x %d partitions", rt.Topic, rt.TopicID, len(rt.Partitions))
+				}
+				t.Fatalf("v%d: %d topics in the response", version, len(resp.Topics))
+			}
+			for _, rp := range resp.Topics[0].Partitions {
+				if rp.ErrorCode != 0 {
+					t.Fatalf("v%d partition %d: error %d", version, rp.Partition, rp.ErrorCode)
+				}
+				want := segment(rp.Partition)
+				if rp.Partition == 0 || rp.Partition == 2 {
+					if len(want) < 256<<10 {
+						t.Fatalf("partition %d holds only %d bytes", rp.Partition, len(want))
+					}
+				}
+				if !bytes.Equal(rp.RecordBatches, want) {
+					t.Fatalf("v%d round %d partition %d: %d record bytes, segment has %d (equal prefix: %v)",
+						version, round, rp.Partition, len(rp.RecordBatches), len(want),
+						bytes.HasPrefix(want, rp.RecordBatches))
+				}
+			}
+		}
+	}
+	// A consumer reading everything sees every record once, in order.
+	cons, err := kgo.NewClient(kgo.SeedBrokers(br.Addr), kgo.ConsumeTopics("zc"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	next := map[int32]int64{}
+	for got := 0; got < 601; {
+		fs := cons.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			t.Fatal(err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			if r.Offset != next[r.Partition] {
+				t.Fatalf("partition %d: offset %d, want %d", r.Partition, r.Offset, next[r.Partition])
+			}
+			next[r.Partition]++
+			got++
+		})
+	}
+}
+
+// fetchRaw sends req on nc exactly at its version and decodes the answer.
+func fetchRaw(t *testing.T, nc net.Conn, req *kmsg.FetchRequest, corr int32) *kmsg.FetchResponse {
+	t.Helper()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	out := kmsg.NewRequestFormatter(kmsg.FormatterClientID("zc-test")).AppendRequest(nil, req, corr)
+	if _, err := nc.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	var size [4]byte
+	if _, err := io.ReadFull(nc, size[:]); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, binary.BigEndian.Uint32(size[:]))
+	if _, err := io.ReadFull(nc, body); err != nil {
+		t.Fatalf("response of %d bytes: %v", len(body), err)
+	}
+	if got := int32(binary.BigEndian.Uint32(body)); got != corr {
+		t.Fatalf("correlation id %d, want %d", got, corr)
+	}
+	body = body[4:]
+	if req.IsFlexible() {
+		body = body[1:] // header tags
+	}
+	resp := req.ResponseKind().(*kmsg.FetchResponse)
+	if err := resp.ReadFrom(body); err != nil {
+		t.Fatalf("v%d: decode: %v", req.Version, err)
+	}
+	return resp
+}
