@@ -207,7 +207,9 @@ func (p *Partition) alterFailed(seq uint64, backoff time.Duration) {
 // the ISR and partition epoch the controller reports (unless an image
 // already moved past them) and may move the high watermark. A rejection
 // because the proposal was made from outdated state (FENCED_LEADER_EPOCH,
-// INVALID_UPDATE_VERSION, an unknown partition) keeps it outstanding until
+// INVALID_UPDATE_VERSION, an unknown partition) or because the change made
+// this broker lose the leadership (NEW_LEADER_ELECTED: the change was
+// applied, the next image says what follows) keeps it outstanding until
 // the next image replaces it; NOT_CONTROLLER and other errors drop it for
 // a retry after backoff.
 func (p *Partition) alterDone(seq uint64, r metadata.ISRChangeResult, backoff time.Duration) {
@@ -220,7 +222,7 @@ func (p *Partition) alterDone(seq uint64, r metadata.ISRChangeResult, backoff ti
 	}
 	if r.Err != nil {
 		switch code, _ := metadata.KafkaError(r.Err); code {
-		case kerr.FencedLeaderEpoch, kerr.InvalidUpdateVersion, kerr.UnknownTopicOrPartition, kerr.UnknownTopicID:
+		case kerr.FencedLeaderEpoch, kerr.InvalidUpdateVersion, kerr.UnknownTopicOrPartition, kerr.UnknownTopicID, kerr.NewLeaderElected:
 			// Outstanding until the next image.
 		default:
 			p.alter = alterState{seq: seq, retryAt: p.now().Add(backoff)}

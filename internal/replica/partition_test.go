@@ -294,6 +294,7 @@ func TestAlterAnswers(t *testing.T) {
 	}{
 		{"fenced leader epoch", kerr.FencedLeaderEpoch, false, false, true},
 		{"invalid update version", &metadata.Error{Code: kerr.InvalidUpdateVersion}, false, false, true},
+		{"new leader elected", &metadata.Error{Code: kerr.NewLeaderElected}, false, false, true},
 		{"not controller", metadata.ErrNotController, false, true, true},
 		{"ineligible replica", kerr.IneligibleReplica, false, true, true},
 	}
