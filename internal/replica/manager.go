@@ -188,20 +188,36 @@ func (m *Manager) Apply(img *metadata.Image) error {
 	follow := map[TopicPartition]fetchTarget{}
 	leadsReplicated := false
 	for name, t := range img.Topics {
+		// The topic's min.insync.replicas and log config are resolved once
+		// per topic and image, not per partition.
+		minISR := -1
+		var logCfg *log.Config
+		topicLogConfig := func() log.Config {
+			if logCfg == nil {
+				c := log.DefaultConfig()
+				if m.cfg.LogConfig != nil {
+					c = m.cfg.LogConfig(img, name)
+				}
+				logCfg = &c
+			}
+			return *logCfg
+		}
 		for _, p := range t.Partitions {
 			if !slices.Contains(p.Replicas, m.cfg.NodeID) {
 				continue
 			}
 			tp := TopicPartition{name, p.ID}
 			wanted[tp] = true
-			part, err := m.ensure(img, t, p.ID)
+			part, err := m.ensure(t, p.ID, topicLogConfig)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			minISR := 1
-			if m.cfg.MinInsyncReplicas != nil {
-				minISR = m.cfg.MinInsyncReplicas(img, name)
+			if minISR < 0 {
+				minISR = 1
+				if m.cfg.MinInsyncReplicas != nil {
+					minISR = m.cfg.MinInsyncReplicas(img, name)
+				}
 			}
 			if err := part.update(assignment{leader: p.Leader, leaderEpoch: p.LeaderEpoch, partitionEpoch: p.PartitionEpoch,
 				replicas: p.Replicas, isr: p.ISR, minISR: minISR}); err != nil {
@@ -324,10 +340,10 @@ func (m *Manager) Close() error {
 	return nil
 }
 
-// ensure returns the hosted partition, creating its log if needed. A log
-// left from an older topic with the same name (another topic id) is
-// deleted first.
-func (m *Manager) ensure(img *metadata.Image, t *metadata.Topic, index int32) (*Partition, error) {
+// ensure returns the hosted partition, creating its log with the config
+// logConfig returns if needed. A log left from an older topic with the
+// same name (another topic id) is deleted first.
+func (m *Manager) ensure(t *metadata.Topic, index int32, logConfig func() log.Config) (*Partition, error) {
 	tp := TopicPartition{t.Name, index}
 	m.mu.RLock()
 	p, ok := m.parts[tp]
@@ -351,10 +367,7 @@ func (m *Manager) ensure(img *metadata.Image, t *metadata.Topic, index int32) (*
 			return nil, err
 		}
 	}
-	cfg := log.DefaultConfig()
-	if m.cfg.LogConfig != nil {
-		cfg = m.cfg.LogConfig(img, t.Name)
-	}
+	cfg := logConfig()
 	l, err := m.cfg.Logs.GetOrCreate(t.Name, index, t.ID, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open log %s-%d: %w", t.Name, index, err)
