@@ -6,61 +6,41 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafkakit/kafkakit/internal/loopback"
 )
 
 // apiVersionsServer answers every request on loopback with an empty
 // ApiVersions response (no error, no keys) of the request's version.
 func apiVersionsServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	return loopback.Serve(t, func(nc net.Conn) {
+		var size [4]byte
 		for {
-			nc, err := ln.Accept()
-			if err != nil {
+			if _, err := io.ReadFull(nc, size[:]); err != nil {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer nc.Close()
-				var size [4]byte
-				for {
-					if _, err := io.ReadFull(nc, size[:]); err != nil {
-						return
-					}
-					req := make([]byte, binary.BigEndian.Uint32(size[:]))
-					if _, err := io.ReadFull(nc, req); err != nil || len(req) < 8 {
-						return
-					}
-					// Body: error code 0, no api keys; v3 also has a
-					// throttle time and tagged fields, in compact form.
-					body := []byte{0, 0, 0, 0, 0, 0}
-					if binary.BigEndian.Uint16(req[2:]) >= 3 {
-						body = []byte{0, 0, 1, 0, 0, 0, 0, 0}
-					}
-					resp := binary.BigEndian.AppendUint32(nil, uint32(4+len(body)))
-					resp = append(resp, req[4:8]...) // correlation id
-					resp = append(resp, body...)
-					if _, err := nc.Write(resp); err != nil {
-						return
-					}
-				}
-			}()
+			req := make([]byte, binary.BigEndian.Uint32(size[:]))
+			if _, err := io.ReadFull(nc, req); err != nil || len(req) < 8 {
+				return
+			}
+			// Body: error code 0, no api keys; v3 also has a throttle
+			// time and tagged fields, in compact form.
+			body := []byte{0, 0, 0, 0, 0, 0}
+			if binary.BigEndian.Uint16(req[2:]) >= 3 {
+				body = []byte{0, 0, 1, 0, 0, 0, 0, 0}
+			}
+			resp := binary.BigEndian.AppendUint32(nil, uint32(4+len(body)))
+			resp = append(resp, req[4:8]...) // correlation id
+			resp = append(resp, body...)
+			if _, err := nc.Write(resp); err != nil {
+				return
+			}
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 // TestRoundTripCancelDoesNotLeakIntoNextRequest: a request whose context
