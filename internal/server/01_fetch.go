@@ -130,13 +130,19 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 	for {
 		var total int
 		var stop bool
-		releaseRegions(outs) // a re-read after waiting replaces them
 		outs, total, stop = s.readFetch(c, sess.parts, maxBytes, req.IsolationLevel == 1, rf, req.Version)
 		if stop || total >= int(req.MinBytes) || len(unknownIDs) > 0 || wake == nil {
 			break
 		}
 		remaining := time.Until(deadline)
-		if remaining <= 0 || !waitFor(ctx, wake, remaining) {
+		if remaining <= 0 {
+			break
+		}
+		// Not enough yet: let go of the regions while waiting (they pin
+		// segment files that retention may have deleted); the next pass
+		// reads again, and a cancelled wait answers without their data.
+		releaseRegions(outs)
+		if !waitFor(ctx, wake, remaining) {
 			break
 		}
 	}
@@ -197,11 +203,12 @@ func (o *fetchOut) size() int {
 	return len(o.data)
 }
 
-// releaseRegions lets go of the log regions held by outs.
+// releaseRegions lets go of the log regions held by outs and forgets them.
 func releaseRegions(outs []fetchOut) {
-	for _, o := range outs {
-		if o.region != nil {
-			o.region.Release()
+	for i := range outs {
+		if outs[i].region != nil {
+			outs[i].region.Release()
+			outs[i].region = nil
 		}
 	}
 }

@@ -9,10 +9,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -149,11 +151,22 @@ func TestFetchSendsRegionsFromFiles(t *testing.T) {
 // fetchRaw sends req on nc exactly at its version and decodes the answer.
 func fetchRaw(t *testing.T, nc net.Conn, req *kmsg.FetchRequest, corr int32) *kmsg.FetchResponse {
 	t.Helper()
+	sendFetch(t, nc, req, corr)
+	return receiveFetch(t, nc, req, corr)
+}
+
+func sendFetch(t *testing.T, nc net.Conn, req *kmsg.FetchRequest, corr int32) {
+	t.Helper()
 	nc.SetDeadline(time.Now().Add(10 * time.Second))
 	out := kmsg.NewRequestFormatter(kmsg.FormatterClientID("zc-test")).AppendRequest(nil, req, corr)
 	if _, err := nc.Write(out); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func receiveFetch(t *testing.T, nc net.Conn, req *kmsg.FetchRequest, corr int32) *kmsg.FetchResponse {
+	t.Helper()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
 	var size [4]byte
 	if _, err := io.ReadFull(nc, size[:]); err != nil {
 		t.Fatal(err)
@@ -174,4 +187,87 @@ func fetchRaw(t *testing.T, nc net.Conn, req *kmsg.FetchRequest, corr int32) *km
 		t.Fatalf("v%d: decode: %v", req.Version, err)
 	}
 	return resp
+}
+
+// TestLongPollDoesNotPinDeletedSegments: a fetch waiting for more than is
+// there (MinBytes above the partition's size) must not hold the regions it
+// read while it waits, or segments that DeleteRecords removes meanwhile
+// stay open and keep their disk space until the wait ends.
+func TestLongPollDoesNotPinDeletedSegments(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	br, err := testbroker.Start(testbroker.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer br.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(br.Addr), kgo.RequiredAcks(kgo.LeaderAck()),
+		kgo.DisableIdempotentWrite(), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	segmentBytes := "65536"
+	if _, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"segment.bytes": &segmentBytes}, "pinned"); err != nil {
+		t.Fatal(err)
+	}
+	value := bytes.Repeat([]byte("p"), 1000)
+	for range 200 { // about three segments
+		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "pinned", Value: value}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deletedOpen := func() int {
+		fds, _ := os.ReadDir("/proc/self/fd")
+		n := 0
+		for _, fd := range fds {
+			target, _ := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+			if strings.HasPrefix(target, dir) && strings.HasSuffix(target, ".log (deleted)") {
+				n++
+			}
+		}
+		return n
+	}
+	nc, err := net.Dial("tcp", br.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	req := kmsg.NewPtrFetchRequest()
+	req.Version = 12
+	req.ReplicaID = -1
+	req.MaxWaitMillis = 3000
+	req.MinBytes = 100 << 20 // more than the partition holds: the fetch waits
+	req.MaxBytes = 50 << 20
+	req.SessionEpoch = -1
+	topic := kmsg.NewFetchRequestTopic()
+	topic.Topic = "pinned"
+	fp := kmsg.NewFetchRequestTopicPartition()
+	fp.CurrentLeaderEpoch, fp.LastFetchedEpoch, fp.LogStartOffset = -1, -1, -1
+	fp.PartitionMaxBytes = 1 << 20
+	topic.Partitions = append(topic.Partitions, fp)
+	req.Topics = append(req.Topics, topic)
+	sent := time.Now()
+	sendFetch(t, nc, req, 1)
+	time.Sleep(200 * time.Millisecond) // the fetch has read and is waiting
+	offsets := kadm.Offsets{}
+	offsets.Add(kadm.Offset{Topic: "pinned", Partition: 0, At: 150})
+	if _, err := adm.DeleteRecords(ctx, offsets); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if time.Since(sent) > 2500*time.Millisecond {
+		t.Skip("the machine is too slow to check within the fetch's wait")
+	}
+	if n := deletedOpen(); n > 0 {
+		t.Errorf("%d deleted segment files held open by the waiting fetch", n)
+	}
+	// The records it read are gone by the time it answers.
+	resp := receiveFetch(t, nc, req, 1)
+	if code := resp.Topics[0].Partitions[0].ErrorCode; code != kerr.OffsetOutOfRange.Code {
+		t.Errorf("fetch error %d, want OFFSET_OUT_OF_RANGE", code)
+	}
 }
