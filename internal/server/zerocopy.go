@@ -10,6 +10,12 @@ package server
 // segment file. Small regions are still copied: one write beats a flush
 // and a sendfile per partition when a response carries a few records from
 // many partitions.
+//
+// As with Kafka's transferTo, the kernel may still be sending a region's
+// pages after sendfile returns, so a truncation of the same segment right
+// then (a follower cutting a divergent tail, which only other followers
+// read and which they check by CRC) can change bytes already queued; a
+// truncation before the send makes it fail and closes the connection.
 
 import (
 	"bytes"
