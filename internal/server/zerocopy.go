@@ -13,9 +13,10 @@ package server
 //
 // As with Kafka's transferTo, the kernel may still be sending a region's
 // pages after sendfile returns, so a truncation of the same segment right
-// then (a follower cutting a divergent tail, which only other followers
-// read and which they check by CRC) can change bytes already queued; a
-// truncation before the send makes it fail and closes the connection.
+// then (a former leader cutting its divergent tail, which lies above the
+// high watermark where only followers read, and they check every batch's
+// CRC) can change bytes already queued; a truncation before the send
+// makes it fail and closes the connection.
 
 import (
 	"bytes"
