@@ -30,7 +30,14 @@ type brokerConn struct {
 	// from its ApiVersions answer.
 	versions map[int16]int16
 	buf      []byte
+	// frame is the last fetch response's buffer, reused by the next fetch
+	// (fetched records alias it). Other requests, which the fetcher may
+	// send while it still reads a fetch response, get their own buffers.
+	frame []byte
 }
+
+// keptFrame is the largest response buffer a connection keeps for reuse.
+const keptFrame = 64 << 20
 
 // errFrameTooLarge is returned for a response whose size prefix exceeds
 // the limit; the connection must be dropped.
@@ -100,7 +107,9 @@ func (c *brokerConn) version(key, want, least int16) (int16, bool) {
 var interruptHook func()
 
 // roundTrip writes req and reads its response within timeout; ctx ending
-// interrupts both. After an error the connection must be closed.
+// interrupts both. After an error the connection must be closed. A fetch
+// response is valid until the next fetch on the connection: its records
+// share the connection's frame buffer.
 func (c *brokerConn) roundTrip(ctx context.Context, req kmsg.Request, timeout time.Duration) (kmsg.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -135,7 +144,17 @@ func (c *brokerConn) roundTrip(ctx context.Context, req kmsg.Request, timeout ti
 	if n < 4 || n > c.maxFrame {
 		return nil, fmt.Errorf("%w: %d bytes (limit %d)", errFrameTooLarge, n, c.maxFrame)
 	}
-	frame := make([]byte, n)
+	var frame []byte
+	if _, fetch := req.(*kmsg.FetchRequest); !fetch {
+		frame = make([]byte, n)
+	} else if cap(c.frame) >= int(n) {
+		frame = c.frame[:n]
+	} else {
+		frame = make([]byte, n)
+		if n <= keptFrame {
+			c.frame = frame
+		}
+	}
 	if _, err := io.ReadFull(c.nc, frame); err != nil {
 		return nil, c.ioErr(ctx, err)
 	}

@@ -85,3 +85,87 @@ func TestRoundTripCancelDoesNotLeakIntoNextRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchResponseSurvivesOtherRequests: the fetcher may ask the leader
+// something else (ListOffsets, after OFFSET_OUT_OF_RANGE) while it still
+// reads a fetch response; that must not overwrite the fetched records,
+// which share the connection's reused fetch buffer.
+func TestFetchResponseSurvivesOtherRequests(t *testing.T) {
+	t.Parallel()
+	records := []byte("records of the first fetch, not to be overwritten")
+	addr := loopback.Serve(t, func(nc net.Conn) {
+		var size [4]byte
+		for {
+			if _, err := io.ReadFull(nc, size[:]); err != nil {
+				return
+			}
+			req := make([]byte, binary.BigEndian.Uint32(size[:]))
+			if _, err := io.ReadFull(nc, req); err != nil || len(req) < 8 {
+				return
+			}
+			key, version := int16(binary.BigEndian.Uint16(req)), int16(binary.BigEndian.Uint16(req[2:]))
+			var resp kmsg.Response
+			switch key {
+			case 1:
+				f := kmsg.NewPtrFetchResponse()
+				f.Version = version
+				rt := kmsg.NewFetchResponseTopic()
+				rt.Topic = "t"
+				rp := kmsg.NewFetchResponseTopicPartition()
+				rp.RecordBatches = records
+				rt.Partitions = append(rt.Partitions, rp)
+				f.Topics = append(f.Topics, rt)
+				resp = f
+			case 2:
+				l := kmsg.NewPtrListOffsetsResponse()
+				l.Version = version
+				lt := kmsg.NewListOffsetsResponseTopic()
+				lt.Topic = string(make([]byte, len(records))) // as long as the records
+				l.Topics = append(l.Topics, lt)
+				resp = l
+			default:
+				a := kmsg.NewPtrApiVersionsResponse()
+				a.Version = version
+				for _, k := range []int16{1, 2} {
+					ak := kmsg.NewApiVersionsResponseApiKey()
+					ak.ApiKey, ak.MaxVersion = k, 4
+					a.ApiKeys = append(a.ApiKeys, ak)
+				}
+				resp = a
+			}
+			out := binary.BigEndian.AppendUint32(nil, 0)
+			out = append(out, req[4:8]...)
+			if resp.IsFlexible() && key != 18 {
+				out = append(out, 0)
+			}
+			out = resp.AppendTo(out)
+			binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+			if _, err := nc.Write(out); err != nil {
+				return
+			}
+		}
+	})
+	var d net.Dialer
+	c, err := dialBroker(context.Background(), d.DialContext, addr, "test", 1<<20, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for round := range 3 { // the second and third fetches reuse the buffer
+		fetch := kmsg.NewPtrFetchRequest()
+		fetch.Version = 4
+		kresp, err := c.roundTrip(context.Background(), fetch, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := kresp.(*kmsg.FetchResponse).Topics[0].Partitions[0].RecordBatches
+		list := kmsg.NewPtrListOffsetsRequest()
+		list.Version = 4
+		if _, err := c.roundTrip(context.Background(), list, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(records) {
+			t.Fatalf("round %d: fetched records changed by a later request: %q", round, got)
+		}
+	}
+}
