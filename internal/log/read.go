@@ -10,9 +10,7 @@ import (
 )
 
 // ReadResult is the answer to a Read: log offsets for the fetch response
-// and a region of one segment file holding whole batches (the last one may
-// be cut short by maxBytes, exactly as Kafka sends it; consumers skip a
-// partial trailing batch). The region stays readable until Release, even
+// and a region of one segment file holding whole batches. The region stays readable until Release, even
 // if retention deletes the segment or the partition is deleted meanwhile.
 // Only a truncation of the same segment (a follower diverging from its
 // leader) can shorten the file under a region; WriteTo and Bytes then
@@ -132,13 +130,16 @@ type emptyReaderAt struct{}
 
 func (emptyReaderAt) ReadAt([]byte, int64) (int, error) { return 0, io.EOF }
 
-// Read returns up to maxBytes of batches starting with the batch that holds
-// offset, limited to batches whose offsets are below maxOffset (the high
-// watermark for consumers, the log end offset for followers). With
-// minOneBatch the first batch is returned whole even if larger than
-// maxBytes (KIP-74). Offsets below the log start or above the log end are
-// ErrOffsetOutOfRange; reading at or beyond maxOffset returns an empty
-// region. The caller must Release the result.
+// Read returns the whole batches that fit in maxBytes, starting with the
+// batch that holds offset, limited to batches whose offsets are below
+// maxOffset (the high watermark for consumers, the log end offset for
+// followers). With minOneBatch the first batch is returned whole even if
+// larger than maxBytes (KIP-74). Kafka's broker cuts the region at
+// maxBytes and sends the start of the next batch, which clients drop and
+// fetch again; ending at a batch boundary saves sending and parsing it,
+// and every client accepts both. Offsets below the log start or above the
+// log end are ErrOffsetOutOfRange; reading at or beyond maxOffset returns
+// an empty region. The caller must Release the result.
 //
 // Read holds the partition's read lock only while locating the region;
 // the data is sent from the file afterwards.
@@ -190,6 +191,18 @@ func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64, minOneBatch bo
 			limit = max(limit, size)
 		}
 		n := min(maxPos-pos, limit)
+		if n < maxPos-pos {
+			// Cut by maxBytes: end at the last whole batch rather than
+			// sending the start of one the consumer has to drop and fetch
+			// again.
+			sc := newScannerBuf(s.file.f, pos, pos+n, *bp)
+			for sc.next() {
+			}
+			if sc.err != nil {
+				return nil, storageErr("read", s.path(logSuffix), sc.err)
+			}
+			n = sc.pos - pos
+		}
 		if n <= 0 {
 			return res, nil
 		}
