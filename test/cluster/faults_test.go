@@ -63,6 +63,24 @@ func killAndFailOver(t *testing.T, c *testbroker.Cluster, adm *kadm.Client, w *w
 	return failover
 }
 
+// leaderNotController returns a node that leads a partition of topic and
+// is not the active controller.
+func leaderNotController(t *testing.T, c *testbroker.Cluster, adm *kadm.Client, topic string) int32 {
+	t.Helper()
+	ctrl := activeController(t, c)
+	ps, err := describe(testContext(t, 5*time.Second), adm, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Leader != ctrl {
+			return p.Leader
+		}
+	}
+	t.Fatalf("every partition is led by the controller (node %d): %+v", ctrl, ps)
+	return -1
+}
+
 // TestKillLeaderThenControllerUnderLoad kills -9, under continuous
 // idempotent acks=all production, first a partition leader that is not
 // the active controller, then the active controller (which, with
@@ -78,24 +96,10 @@ func TestKillLeaderThenControllerUnderLoad(t *testing.T) {
 	w := startWorkload(t, c.Addrs(), topic, 3, 2, 600)
 	w.waitProgress(t, 500, 20*time.Second)
 
-	ctrl := activeController(t, c)
-	ps, err := describe(testContext(t, 5*time.Second), adm, topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	victim := int32(-1)
-	for _, p := range ps {
-		if p.Leader != ctrl {
-			victim = p.Leader
-			break
-		}
-	}
-	if victim < 0 {
-		t.Fatalf("every partition is led by the controller (node %d): %+v", ctrl, ps)
-	}
+	victim := leaderNotController(t, c, adm, topic)
 	killAndFailOver(t, c, adm, w, topic, victim)
 
-	ctrl = activeController(t, c)
+	ctrl := activeController(t, c)
 	killAndFailOver(t, c, adm, w, topic, ctrl)
 	if now := activeController(t, c); now == ctrl {
 		t.Errorf("node %d is the active controller again right after its restart; expected another node to have taken over", now)
@@ -157,21 +161,7 @@ func TestPausedLeaderIsFenced(t *testing.T) {
 	w := startWorkload(t, c.Addrs(), topic, 3, 2, 600)
 	w.waitProgress(t, 500, 20*time.Second)
 
-	ctrl := activeController(t, c)
-	ps, err := describe(testContext(t, 5*time.Second), adm, topic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	victim := int32(-1)
-	for _, p := range ps {
-		if p.Leader != ctrl {
-			victim = p.Leader
-			break
-		}
-	}
-	if victim < 0 {
-		t.Fatalf("every partition is led by the controller (node %d): %+v", ctrl, ps)
-	}
+	victim := leaderNotController(t, c, adm, topic)
 	nd := c.Node(victim)
 	start := time.Now()
 	if err := nd.Pause(); err != nil {
