@@ -103,41 +103,27 @@ var errNoPlaceholder = errors.New("fetch response: region placeholder not found"
 // otherwise a four-byte length.
 func (c *conn) spliceRegions(buf []byte, flexible bool) (outFrame, error) {
 	f := outFrame{buf: buf, parts: make([]framePart, 0, len(c.regions)+1)}
-	defer func() {
-		clear(c.regions)
-		c.regions = c.regions[:0]
-	}()
+	oldLen := 4
+	if flexible {
+		oldLen = 1
+	}
+	var prefix [binary.MaxVarintLen64]byte
 	start, total := 0, 0
-	for i, r := range c.regions {
-		at := bytes.Index(buf[start:], regionMarker[:])
-		if at < 0 {
-			for _, r := range c.regions[i:] {
-				r.Release()
-			}
-			f.release()
+	for _, r := range c.regions {
+		at := bytes.Index(buf[start:], regionMarker[:]) + start // start-1 if missing
+		from := at - oldLen
+		if from < start || !isPlaceholderPrefix(buf[from:at], flexible) {
+			c.dropRegions() // also those already in f.parts
 			return outFrame{}, errNoPlaceholder
 		}
-		at += start
-		var old, prefix []byte
 		size := r.Size()
+		p := binary.BigEndian.AppendUint32(prefix[:0], uint32(size))
 		if flexible {
-			old = []byte{byte(len(regionMarker) + 1)}
-			prefix = binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64), uint64(size+1))
-		} else {
-			old = binary.BigEndian.AppendUint32(nil, uint32(len(regionMarker)))
-			prefix = binary.BigEndian.AppendUint32(make([]byte, 0, 4), uint32(size))
-		}
-		from := at - len(old)
-		if from < start || !bytes.Equal(buf[from:at], old) {
-			for _, r := range c.regions[i:] {
-				r.Release()
-			}
-			f.release()
-			return outFrame{}, errNoPlaceholder
+			p = binary.AppendUvarint(prefix[:0], uint64(size+1))
 		}
 		// The new prefix is never longer than the old prefix and the
 		// placeholder together, so it is written over them.
-		n := copy(buf[from:], prefix)
+		n := copy(buf[from:], p)
 		f.parts = append(f.parts, framePart{data: buf[start : from+n], region: r})
 		total += from + n - start + int(size)
 		start = at + len(regionMarker)
@@ -145,5 +131,16 @@ func (c *conn) spliceRegions(buf []byte, flexible bool) (outFrame, error) {
 	f.parts = append(f.parts, framePart{data: buf[start:]})
 	total += len(buf) - start
 	binary.BigEndian.PutUint32(buf, uint32(total-4))
+	clear(c.regions)
+	c.regions = c.regions[:0]
 	return f, nil
+}
+
+// isPlaceholderPrefix reports whether b is the length prefix the encoder
+// writes before a placeholder.
+func isPlaceholderPrefix(b []byte, flexible bool) bool {
+	if flexible {
+		return b[0] == byte(len(regionMarker)+1)
+	}
+	return binary.BigEndian.Uint32(b) == uint32(len(regionMarker))
 }
