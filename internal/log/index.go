@@ -437,6 +437,23 @@ func (ix offsetIndex) lookup(target int64) (OffsetEntry, error) {
 	return OffsetEntry{Offset: ix.base + int64(relOffsetAt(ix.buf, i)), Position: positionAt(ix.buf, i)}, nil
 }
 
+// lookupPosition returns the position of the last entry at or before
+// position pos, or 0 when there is none: a batch start from which to scan
+// for the batch boundaries near pos.
+func (ix offsetIndex) lookupPosition(pos int64) (int64, error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if err := ix.loadLocked(); err != nil {
+		return 0, err
+	}
+	n := len(ix.buf) / offsetEntrySize
+	i := sort.Search(n, func(i int) bool { return int64(positionAt(ix.buf, i)) > pos }) - 1
+	if i < 0 {
+		return 0, nil
+	}
+	return int64(positionAt(ix.buf, i)), nil
+}
+
 // lastEntry returns the last entry, or (base, 0) for an empty index.
 func (ix offsetIndex) lastEntry() (OffsetEntry, error) {
 	ix.mu.Lock()

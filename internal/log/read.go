@@ -10,8 +10,9 @@ import (
 )
 
 // ReadResult is the answer to a Read: log offsets for the fetch response
-// and a region of one segment file holding whole batches. The region stays readable until Release, even
-// if retention deletes the segment or the partition is deleted meanwhile.
+// and a region of one segment file holding whole batches. The region
+// stays readable until Release, even if retention deletes the segment or
+// the partition is deleted meanwhile.
 // Only a truncation of the same segment (a follower diverging from its
 // leader) can shorten the file under a region; WriteTo and Bytes then
 // return io.ErrUnexpectedEOF and the caller should drop the connection, as
@@ -195,13 +196,14 @@ func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64, minOneBatch bo
 			// Cut by maxBytes: end at the last whole batch rather than
 			// sending the start of one the consumer has to drop and fetch
 			// again.
-			sc := newScannerBuf(s.file.f, pos, pos+n, *bp)
-			for sc.next() {
+			end, err := s.wholeBatchesEnd(pos, pos+n, *bp)
+			if err != nil {
+				return nil, storageErr("read", s.path(logSuffix), err)
 			}
-			if sc.err != nil {
-				return nil, storageErr("read", s.path(logSuffix), sc.err)
+			if minOneBatch {
+				end = max(end, pos+size)
 			}
-			n = sc.pos - pos
+			n = end - pos
 		}
 		if n <= 0 {
 			return res, nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 )
 
 func TestRead(t *testing.T) {
@@ -265,4 +266,44 @@ func equalEpochs(a, b []EpochEntry) bool {
 		}
 	}
 	return true
+}
+
+// TestReadEndsAtWholeBatchPastIndexEntries: a read cut by max bytes over
+// many batches, with index entries inside the region, ends at the last
+// whole batch (found from the nearest index entry) with the damaged-index
+// fallback untouched.
+func TestReadEndsAtWholeBatchPastIndexEntries(t *testing.T) {
+	cfg := testConfig()
+	cfg.IndexIntervalBytes = 100 // an entry at nearly every batch
+	l := openTestLog(t, t.TempDir(), cfg, nil, Options{})
+	defer l.Close()
+	spec := batchSpec{records: 2, valueSize: 100, timestamp: time.Now().UnixMilli()}
+	batch := makeBatch(t, spec) // every batch has this size
+	for range 40 {
+		mustAppend(t, l, makeBatch(t, spec)) // the append sets the offsets in place
+	}
+	l.SetHighWatermark(80)
+	for _, tc := range []struct {
+		offset   int64
+		maxBytes int
+		want     int // whole batches
+	}{
+		{0, 10*len(batch) + len(batch)/2, 10},
+		{6, 25*len(batch) - 1, 24},
+		{0, 40*len(batch) + 5, 40},
+		{0, len(batch) / 2, 1}, // min one batch
+	} {
+		r, err := l.Read(tc.offset, int32(tc.maxBytes), 80, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Bytes()
+		r.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != tc.want*len(batch) || len(offsetsIn(got)) != tc.want {
+			t.Errorf("read at %d, %d bytes: %d bytes (%d batches), want %d whole batches", tc.offset, tc.maxBytes, len(got), len(offsetsIn(got)), tc.want)
+		}
+	}
 }

@@ -341,6 +341,34 @@ func (s *segment) translateOffset(offset int64, buf []byte) (pos, size int64, fo
 	}
 }
 
+// wholeBatchesEnd returns where the last batch that ends at or before end
+// ends, for a region of whole batches starting at start (a batch start)
+// that end cuts. It scans the batch headers from the index entry nearest
+// before end rather than from start, so a large region is not read to find
+// its last boundary. When no batch starts where the index points (a
+// damaged index), it scans from start; an index entry that still misleads
+// it can only make the region end inside a batch, which is what Kafka
+// sends anyway.
+func (s *segment) wholeBatchesEnd(start, end int64, buf []byte) (int64, error) {
+	from, err := s.oidx.lookupPosition(end)
+	if err != nil {
+		return 0, err
+	}
+	from = max(from, start)
+	for {
+		sc := newScannerBuf(s.file.f, from, end, buf)
+		for sc.next() {
+		}
+		if sc.err != nil {
+			return 0, sc.err
+		}
+		if (sc.corrupt == nil && sc.pos > from) || from == start {
+			return sc.pos, nil
+		}
+		from = start // no batch where the index pointed: do not trust it
+	}
+}
+
 // nextOffset returns the offset after the segment's last batch (the base
 // offset when empty), scanning only from the last index entry; it also
 // brings maxTimestamp and bytesSinceIndex up to date. It reports whether
