@@ -116,6 +116,7 @@ func startFromPropertiesFiles(t *testing.T, n int) []string {
 
 // describedPartition is one partition line of kafka-topics --describe.
 type describedPartition struct {
+	topic     string
 	partition int
 	leader    int32
 	replicas  []int32
@@ -164,7 +165,7 @@ func parseDescribe(t *testing.T, out string) []describedPartition {
 		if err != nil {
 			t.Fatalf("partition line %q: %v", line, err)
 		}
-		ps = append(ps, describedPartition{partition: p, leader: int32(leader),
+		ps = append(ps, describedPartition{topic: fields["Topic"], partition: p, leader: int32(leader),
 			replicas: brokerList(t, fields["Replicas"]), isr: brokerList(t, fields["Isr"])})
 	}
 	return ps
