@@ -17,6 +17,17 @@ import (
 // apiVersionsServer answers every request on loopback with an empty
 // ApiVersions response (no error, no keys) of the request's version.
 func apiVersionsServer(t *testing.T) string {
+	return kafkaServer(t, func(key, version int16) kmsg.Response {
+		a := kmsg.NewPtrApiVersionsResponse()
+		a.Version = version
+		return a
+	})
+}
+
+// kafkaServer answers every request on a loopback connection with the
+// response answer returns for its key and version, framed with the
+// request's correlation id. It returns the listener's address.
+func kafkaServer(t *testing.T, answer func(key, version int16) kmsg.Response) string {
 	return loopback.Serve(t, func(nc net.Conn) {
 		var size [4]byte
 		for {
@@ -27,16 +38,16 @@ func apiVersionsServer(t *testing.T) string {
 			if _, err := io.ReadFull(nc, req); err != nil || len(req) < 8 {
 				return
 			}
-			// Body: error code 0, no api keys; v3 also has a throttle
-			// time and tagged fields, in compact form.
-			body := []byte{0, 0, 0, 0, 0, 0}
-			if binary.BigEndian.Uint16(req[2:]) >= 3 {
-				body = []byte{0, 0, 1, 0, 0, 0, 0, 0}
+			key, version := int16(binary.BigEndian.Uint16(req)), int16(binary.BigEndian.Uint16(req[2:]))
+			resp := answer(key, version)
+			out := binary.BigEndian.AppendUint32(nil, 0)
+			out = append(out, req[4:8]...)      // correlation id
+			if resp.IsFlexible() && key != 18 { // ApiVersions has a v0 header
+				out = append(out, 0)
 			}
-			resp := binary.BigEndian.AppendUint32(nil, uint32(4+len(body)))
-			resp = append(resp, req[4:8]...) // correlation id
-			resp = append(resp, body...)
-			if _, err := nc.Write(resp); err != nil {
+			out = resp.AppendTo(out)
+			binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+			if _, err := nc.Write(out); err != nil {
 				return
 			}
 		}
@@ -93,56 +104,34 @@ func TestRoundTripCancelDoesNotLeakIntoNextRequest(t *testing.T) {
 func TestFetchResponseSurvivesOtherRequests(t *testing.T) {
 	t.Parallel()
 	records := []byte("records of the first fetch, not to be overwritten")
-	addr := loopback.Serve(t, func(nc net.Conn) {
-		var size [4]byte
-		for {
-			if _, err := io.ReadFull(nc, size[:]); err != nil {
-				return
+	addr := kafkaServer(t, func(key, version int16) kmsg.Response {
+		switch key {
+		case 1:
+			f := kmsg.NewPtrFetchResponse()
+			f.Version = version
+			rt := kmsg.NewFetchResponseTopic()
+			rt.Topic = "t"
+			rp := kmsg.NewFetchResponseTopicPartition()
+			rp.RecordBatches = records
+			rt.Partitions = append(rt.Partitions, rp)
+			f.Topics = append(f.Topics, rt)
+			return f
+		case 2:
+			l := kmsg.NewPtrListOffsetsResponse()
+			l.Version = version
+			lt := kmsg.NewListOffsetsResponseTopic()
+			lt.Topic = string(make([]byte, len(records))) // as long as the records
+			l.Topics = append(l.Topics, lt)
+			return l
+		default:
+			a := kmsg.NewPtrApiVersionsResponse()
+			a.Version = version
+			for _, k := range []int16{1, 2} {
+				ak := kmsg.NewApiVersionsResponseApiKey()
+				ak.ApiKey, ak.MaxVersion = k, 4
+				a.ApiKeys = append(a.ApiKeys, ak)
 			}
-			req := make([]byte, binary.BigEndian.Uint32(size[:]))
-			if _, err := io.ReadFull(nc, req); err != nil || len(req) < 8 {
-				return
-			}
-			key, version := int16(binary.BigEndian.Uint16(req)), int16(binary.BigEndian.Uint16(req[2:]))
-			var resp kmsg.Response
-			switch key {
-			case 1:
-				f := kmsg.NewPtrFetchResponse()
-				f.Version = version
-				rt := kmsg.NewFetchResponseTopic()
-				rt.Topic = "t"
-				rp := kmsg.NewFetchResponseTopicPartition()
-				rp.RecordBatches = records
-				rt.Partitions = append(rt.Partitions, rp)
-				f.Topics = append(f.Topics, rt)
-				resp = f
-			case 2:
-				l := kmsg.NewPtrListOffsetsResponse()
-				l.Version = version
-				lt := kmsg.NewListOffsetsResponseTopic()
-				lt.Topic = string(make([]byte, len(records))) // as long as the records
-				l.Topics = append(l.Topics, lt)
-				resp = l
-			default:
-				a := kmsg.NewPtrApiVersionsResponse()
-				a.Version = version
-				for _, k := range []int16{1, 2} {
-					ak := kmsg.NewApiVersionsResponseApiKey()
-					ak.ApiKey, ak.MaxVersion = k, 4
-					a.ApiKeys = append(a.ApiKeys, ak)
-				}
-				resp = a
-			}
-			out := binary.BigEndian.AppendUint32(nil, 0)
-			out = append(out, req[4:8]...)
-			if resp.IsFlexible() && key != 18 {
-				out = append(out, 0)
-			}
-			out = resp.AppendTo(out)
-			binary.BigEndian.PutUint32(out, uint32(len(out)-4))
-			if _, err := nc.Write(out); err != nil {
-				return
-			}
+			return a
 		}
 	})
 	var d net.Dialer

@@ -21,27 +21,35 @@ import (
 	"github.com/kafkakit/kafkakit/internal/testbroker"
 )
 
+// startWithProducer starts an in-process broker with its data in a
+// temporary directory and a franz-go client that produces uncompressed
+// with acks=1; both stop with the test, and ctx ends after a minute.
+func startWithProducer(t *testing.T, opts ...kgo.Opt) (dir string, br *testbroker.Broker, ctx context.Context, cl *kgo.Client) {
+	t.Helper()
+	dir = t.TempDir()
+	br, err := testbroker.Start(testbroker.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { br.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	cl, err = kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(br.Addr), kgo.RequiredAcks(kgo.LeaderAck()),
+		kgo.DisableIdempotentWrite(), kgo.ProducerBatchCompression(kgo.NoCompression())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return dir, br, ctx, cl
+}
+
 // TestFetchSendsRegionsFromFiles fetches partitions holding large regions
 // (sent from the segment file with sendfile) beside small ones (copied)
 // in one response, at non-flexible and flexible Fetch versions, and checks
 // that every partition's records are byte for byte the segment's bytes.
 func TestFetchSendsRegionsFromFiles(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	br, err := testbroker.Start(testbroker.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer br.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(br.Addr), kgo.RequiredAcks(kgo.LeaderAck()),
-		kgo.DisableIdempotentWrite(), kgo.ProducerBatchCompression(kgo.NoCompression()),
-		kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	dir, br, ctx, cl := startWithProducer(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 4, 1, nil, "zc"); err != nil {
 		t.Fatal(err)
 	}
@@ -195,20 +203,7 @@ func receiveFetch(t *testing.T, nc net.Conn, req *kmsg.FetchRequest, corr int32)
 // stay open and keep their disk space until the wait ends.
 func TestLongPollDoesNotPinDeletedSegments(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	br, err := testbroker.Start(testbroker.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer br.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(br.Addr), kgo.RequiredAcks(kgo.LeaderAck()),
-		kgo.DisableIdempotentWrite(), kgo.ProducerBatchCompression(kgo.NoCompression()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	dir, br, ctx, cl := startWithProducer(t)
 	adm := kadm.NewClient(cl)
 	segmentBytes := "65536"
 	if _, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"segment.bytes": &segmentBytes}, "pinned"); err != nil {
