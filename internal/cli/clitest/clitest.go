@@ -10,6 +10,7 @@
 package clitest
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -461,4 +463,20 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// ParseOptions builds a tool's options from args without running it:
+// newCommand is the tool's constructor of its options and command, and
+// the options' Complete runs as the command would run it.
+func ParseOptions[O interface {
+	Complete(*cobra.Command, []string)
+}](t *testing.T, newCommand func(cli.IOStreams) (O, *cobra.Command), args []string) O {
+	t.Helper()
+	io := cli.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
+	o, cmd := newCommand(io)
+	if err := cmd.Flags().Parse(cli.NormalizeArgs(cmd.Flags(), args)); err != nil {
+		t.Fatalf("parse %q: %v", args, err)
+	}
+	o.Complete(cmd, cmd.Flags().Args())
+	return o
 }

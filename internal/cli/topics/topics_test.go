@@ -1,25 +1,17 @@
 package topics
 
 import (
-	"bytes"
 	"errors"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/kafkakit/kafkakit/internal/cli"
+	"github.com/kafkakit/kafkakit/internal/cli/clitest"
 )
 
 // parseOptions builds kafka-topics' options from args without running it.
 func parseOptions(t *testing.T, args []string) *Options {
-	t.Helper()
-	io := cli.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
-	o, cmd := newCommand(io)
-	if err := cmd.Flags().Parse(cli.NormalizeArgs(cmd.Flags(), args)); err != nil {
-		t.Fatalf("parse %q: %v", args, err)
-	}
-	o.Complete(cmd, cmd.Flags().Args())
-	return o
+	return clitest.ParseOptions(t, newCommand, args)
 }
 
 func TestValidate(t *testing.T) {
