@@ -100,7 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.kfakeBin, "kfake", "bin/kfakebroker", "tools/kfakebroker binary")
 	fs.StringVar(&c.profBin, "profserver", "", "bench/profserver binary, kafka-server that serves pprof: used with -profile and to count goroutines in the scaling figures (default: profserver beside -server, if there)")
 	fs.StringVar(&c.refServer, "ref-server", "", "run this kafka-server build as the reference instead of kfake (an A/B test of a broker change; the kfake column then shows it)")
-	fs.StringVar(&c.profileDir, "profile", "", "write a CPU profile of each broker for each throughput run into this directory")
+	fs.StringVar(&c.profileDir, "profile", "", "write a CPU profile of each broker for each throughput and end-to-end run into this directory")
 	fs.StringVar(&c.out, "out", "", "JSON results file (default bench/results/bench-<time>.json)")
 	fs.StringVar(&c.dataDir, "data", "", "directory for the brokers' data (default: a new temporary directory)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the brokers' data and logs after the run")

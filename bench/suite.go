@@ -109,6 +109,7 @@ type e2eResult struct {
 	P999Ms       float64 `json:"p99_9_ms"`
 	MaxMs        float64 `json:"max_ms"`
 	BrokerCPUSec float64 `json:"broker_cpu_s"`
+	Profile      string  `json:"cpu_profile,omitempty"`
 }
 
 type caseResult struct {
@@ -342,7 +343,7 @@ func suite(ctx context.Context, c *config, logger *slog.Logger) (res *results, e
 				if err := ctx.Err(); err != nil {
 					return res, err
 				}
-				r := runE2E(ctx, running[s.Name], admins[s.Name], ec, round, c, p)
+				r := runE2E(ctx, running[s.Name], admins[s.Name], ec, round, c, p, prof)
 				ec.Runs = append(ec.Runs, r)
 				if r.Err != "" {
 					res.Errors = append(res.Errors, fmt.Sprintf("%s %s round %d: %s", s.Name, ec.Name, round, r.Err))
@@ -482,7 +483,7 @@ func runThroughput(ctx context.Context, b *broker, a *admin, cs caseSpec, round 
 }
 
 // runE2E measures end-to-end latency on a fresh topic.
-func runE2E(ctx context.Context, b *broker, a *admin, ec *e2eCase, round int, c *config, p payload) e2eResult {
+func runE2E(ctx context.Context, b *broker, a *admin, ec *e2eCase, round int, c *config, p payload, prof *profiler) e2eResult {
 	r := e2eResult{Broker: b.Spec.Name, Round: round}
 	topic := topicName(ec.Name, b.Spec.Name, round)
 	if _, _, err := a.createTopic(ctx, topic, ec.Partitions); err != nil {
@@ -494,13 +495,22 @@ func runE2E(ctx context.Context, b *broker, a *admin, ec *e2eCase, round int, c 
 			r.Err = err.Error()
 		}
 	}()
+	if err := prof.start(b, topic); err != nil {
+		r.Err = err.Error()
+		return r
+	}
 	cpu0, _ := b.CPU()
 	l, err := endToEnd(ctx, b.Addr, topic, ec.Rate, secs(c.E2EWarm), secs(c.E2ESeconds), p)
 	if err != nil {
+		_, _ = prof.stop(b)
 		r.Err = err.Error()
 		return r
 	}
 	cpu1, _ := b.CPU()
+	if r.Profile, err = prof.stop(b); err != nil {
+		r.Err = err.Error()
+		return r
+	}
 	r.BrokerCPUSec = (cpu1 - cpu0).Seconds()
 	r.Samples, r.Missing = len(l.Samples), l.Missing
 	if r.Missing > 0 {
