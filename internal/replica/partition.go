@@ -46,6 +46,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -99,6 +100,12 @@ type Partition struct {
 
 	wmu     sync.Mutex
 	waiters map[chan struct{}]struct{}
+	// changes counts wake-ups: it moves after every change a reader may
+	// wait for (high watermark, log end offset, leadership, log start by
+	// DeleteRecords), so a reader
+	// that saw the same count before and after knows its view still holds.
+	changes atomic.Uint64
+	retired atomic.Bool
 }
 
 // partitionHooks connect a partition to its manager.
@@ -182,6 +189,34 @@ func (p *Partition) LeaderEpoch() int32 {
 	defer p.mu.RUnlock()
 	return p.leaderEpoch
 }
+
+// CheckLeader reports ErrNotLeader unless this broker leads the partition,
+// then checks current as CheckLeaderEpoch does, under one lock.
+func (p *Partition) CheckLeader(current int32) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	switch {
+	case p.leader != p.nodeID:
+		return ErrNotLeader
+	case current < 0:
+		return nil
+	case current < p.leaderEpoch:
+		return ErrFencedLeaderEpoch
+	case current > p.leaderEpoch:
+		return ErrUnknownLeaderEpoch
+	}
+	return nil
+}
+
+// Changes returns the count of changes readers wait for (see Watch). A
+// reader that loads it before reading the partition and finds it unchanged
+// later may reuse what it read.
+func (p *Partition) Changes() uint64 { return p.changes.Load() }
+
+// Retired reports whether the manager has let go of the partition (deleted,
+// moved away or replaced by a new topic of the same name); a caller that
+// keeps a *Partition across requests looks it up again then.
+func (p *Partition) Retired() bool { return p.retired.Load() }
 
 // CheckLeaderEpoch validates a client's current leader epoch (KIP-320):
 // -1 skips the check; an older epoch is FENCED_LEADER_EPOCH, a newer one
@@ -332,6 +367,17 @@ func (p *Partition) Read(o ReadOptions) (*log.ReadResult, error) {
 	return p.log.Read(o.Offset, o.MaxBytes, max, o.MinOne)
 }
 
+// DeleteRecordsBefore moves the log start offset up to offset as leader
+// (the DeleteRecords API, see log.DeleteRecordsBefore) and wakes waiting
+// fetches, whose offsets may now be out of range.
+func (p *Partition) DeleteRecordsBefore(offset int64) (int64, error) {
+	start, err := p.log.DeleteRecordsBefore(offset)
+	if err == nil {
+		p.wake()
+	}
+	return start, err
+}
+
 // Watch registers for a wake-up when the partition's high watermark or log
 // end offset moves, or its leadership changes. The channel has room for
 // one signal; cancel unregisters.
@@ -354,6 +400,7 @@ func (p *Partition) WatchWith(ch chan struct{}) func() {
 }
 
 func (p *Partition) wake() {
+	p.changes.Add(1)
 	p.wmu.Lock()
 	for ch := range p.waiters {
 		select {
@@ -458,6 +505,7 @@ func (p *Partition) retire() {
 	p.alter = alterState{seq: p.alter.seq + 1}
 	p.fmu.Unlock()
 	p.mu.Unlock()
+	p.retired.Store(true)
 	p.wake()
 }
 

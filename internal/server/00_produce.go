@@ -123,13 +123,20 @@ func handleProduce(s *Server, ctx context.Context, c *conn, _ *request, req *kms
 func (s *Server) leaderPartition(topic string, partition int32) (*replica.Partition, int16) {
 	part, ok := s.cfg.Replicas.Get(topic, partition)
 	if !ok {
-		if s.cfg.Meta.Image().Partition(topic, partition) != nil {
-			return nil, kerr.NotLeaderForPartition.Code
-		}
-		return nil, kerr.UnknownTopicOrPartition.Code
+		return nil, s.notHostedCode(topic, partition)
 	}
 	if !part.IsLeader() {
 		return nil, kerr.NotLeaderForPartition.Code
 	}
 	return part, 0
+}
+
+// notHostedCode is the error for a partition this broker has no replica of:
+// NOT_LEADER_OR_FOLLOWER if the partition exists, else
+// UNKNOWN_TOPIC_OR_PARTITION.
+func (s *Server) notHostedCode(topic string, partition int32) int16 {
+	if s.cfg.Meta.Image().Partition(topic, partition) != nil {
+		return kerr.NotLeaderForPartition.Code
+	}
+	return kerr.UnknownTopicOrPartition.Code
 }

@@ -38,17 +38,28 @@ import (
 
 // fetchOut is the result of reading one partition for a fetch.
 type fetchOut struct {
-	sp         *sessionPartition
-	errCode    int16
-	hw         int64
-	lso        int64
-	logStart   int64
-	data       []byte          // record bytes copied from the log, or
-	region     *log.ReadResult // the log region itself, sent from the file
-	diverging  *kmsg.FetchResponseTopicPartitionDivergingEpoch
-	unknownID  bool
-	partition  *replica.Partition
+	sp        *sessionPartition
+	errCode   int16
+	hw        int64
+	lso       int64
+	logStart  int64
+	data      []byte          // record bytes copied from the log, or
+	region    *log.ReadResult // the log region itself, sent from the file
+	diverging *kmsg.FetchResponseTopicPartitionDivergingEpoch
+	unknownID bool
+	partition *replica.Partition
+	seen      uint64 // partition.Changes() before the read
+	// caughtUp: the read found nothing because the fetch offset is at the
+	// end of what it may read (not because max bytes ran out).
+	caughtUp   bool
 	topicIDRaw [16]byte
+}
+
+// unchanged reports whether o, an empty answer without error for a fetch
+// at the end of the readable log, still holds: nothing it depended on has
+// moved since it was read.
+func (o *fetchOut) unchanged() bool {
+	return o.caughtUp && o.partition != nil && o.partition.Changes() == o.seen
 }
 
 func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.FetchRequest) *kmsg.FetchResponse {
@@ -121,7 +132,7 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 	if wait > 0 && req.MinBytes > 0 {
 		wake = make(chan struct{}, 1)
 		for _, sp := range sess.parts {
-			if part, ok := s.cfg.Replicas.Get(sp.key.Topic, sp.key.Partition); ok {
+			if part, code := s.hostedPartition(sp); code == 0 {
 				defer part.WatchWith(wake)()
 			}
 		}
@@ -130,7 +141,7 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 	for {
 		var total int
 		var stop bool
-		outs, total, stop = s.readFetch(c, sess.parts, maxBytes, req.IsolationLevel == 1, rf, req.Version)
+		outs, total, stop = s.readFetch(c, sess.parts, outs, maxBytes, req.IsolationLevel == 1, rf, req.Version)
 		if stop || total >= int(req.MinBytes) || len(unknownIDs) > 0 || wake == nil {
 			break
 		}
@@ -215,89 +226,124 @@ func releaseRegions(outs []fetchOut) {
 
 // readFetch reads every partition of a fetch once. It returns the bytes
 // read in total and whether the request should be answered at once
-// regardless of MinBytes (an error or a diverging epoch is news).
-func (s *Server) readFetch(c *conn, parts []*sessionPartition, maxBytes int32, committed bool, rf *replicaFetch, version int16) ([]fetchOut, int, bool) {
+// regardless of MinBytes (an error or a diverging epoch is news). prev is
+// the previous pass of a long poll, if any: its empty answers are kept for
+// partitions that have not changed since, instead of reading them again.
+// A consumer's empty answers are kept in its fetch session the same way,
+// from one request to the next.
+func (s *Server) readFetch(c *conn, parts []*sessionPartition, prev []fetchOut, maxBytes int32, committed bool, rf *replicaFetch, version int16) ([]fetchOut, int, bool) {
 	follower := rf != nil
 	outs := make([]fetchOut, 0, len(parts))
 	total := 0
 	c.fetchScratch = c.fetchScratch[:0]
 	stop := false
-	for _, sp := range parts {
-		o := fetchOut{sp: sp, hw: -1, lso: -1, logStart: -1}
-		part, code := s.leaderPartition(sp.key.Topic, sp.key.Partition)
-		if code != 0 {
-			o.errCode = code
-			outs = append(outs, o)
-			stop = true
+	for i, sp := range parts {
+		if i < len(prev) && prev[i].unchanged() {
+			outs = append(outs, prev[i])
 			continue
 		}
-		o.partition = part
-		l := part.Log()
-		if err := part.CheckLeaderEpoch(sp.currentLeaderEpoch); err != nil {
-			o.errCode, _, _ = s.partitionError(err, sp.key.Topic, sp.key.Partition)
-			outs = append(outs, o)
-			stop = true
+		if !follower && sp.idleHolds(committed) {
+			outs = append(outs, sp.idle)
 			continue
-		}
-		if version >= 12 && sp.lastFetchedEpoch >= 0 {
-			epoch, end := l.EndOffsetForEpoch(sp.lastFetchedEpoch)
-			if epoch != sp.lastFetchedEpoch || end < sp.fetchOffset {
-				d := kmsg.NewFetchResponseTopicPartitionDivergingEpoch()
-				d.Epoch, d.EndOffset = epoch, end
-				o.diverging = &d
-				o.hw, o.lso, o.logStart = l.HighWatermark(), l.LastStableOffset(), l.LogStartOffset()
-				outs = append(outs, o)
-				stop = true
-				continue
-			}
-		}
-		if follower {
-			if code := s.recordReplicaFetch(rf, part, sp); code != 0 {
-				o.errCode = code
-				outs = append(outs, o)
-				stop = true
-				continue
-			}
 		}
 		room := int32(max(int(maxBytes)-total, 0))
-		limit := min(sp.maxBytes, room)
-		res, err := part.Read(replica.ReadOptions{
-			Offset: sp.fetchOffset, MaxBytes: limit, MinOne: total == 0, Committed: committed, Follower: follower,
-		})
-		if err != nil {
-			o.errCode, _, _ = s.partitionError(err, sp.key.Topic, sp.key.Partition)
-			o.hw, o.lso, o.logStart = l.HighWatermark(), l.LastStableOffset(), l.LogStartOffset()
-			outs = append(outs, o)
-			stop = true
-			continue
+		o, news := s.readPartition(c, sp, room, total == 0, committed, rf, version)
+		if !follower {
+			sp.keepIdle(o, committed)
 		}
-		o.hw, o.lso, o.logStart = res.HighWatermark, res.LastStableOffset, res.LogStartOffset
-		if res.Size() >= zeroCopyMin && c.zeroCopy {
-			// Large regions go from the file to the socket (zerocopy.go);
-			// the region is held until the writer has sent it.
-			o.region = res
-			total += int(res.Size())
-			outs = append(outs, o)
-			continue
-		}
-		if res.Size() > 0 {
-			// Read into the connection's scratch buffer: it is reused for
-			// every fetch on this connection, and the response encoder
-			// copies the bytes into the frame.
-			buf, data, err := res.AppendTo(c.fetchScratch)
-			c.fetchScratch = buf
-			if err != nil {
-				o.errCode, _, _ = s.partitionError(err, sp.key.Topic, sp.key.Partition)
-				stop = true
-			} else {
-				o.data = data
-				total += len(data)
-			}
-		}
-		res.Release()
+		total += o.size()
+		stop = stop || news
 		outs = append(outs, o)
 	}
 	return outs, total, stop
+}
+
+// readPartition reads one partition of a fetch, at most room bytes (the
+// first batch whole with minOne). news reports an error or a diverging
+// epoch, which answer the fetch at once.
+func (s *Server) readPartition(c *conn, sp *sessionPartition, room int32, minOne, committed bool, rf *replicaFetch, version int16) (o fetchOut, news bool) {
+	follower := rf != nil
+	o = fetchOut{sp: sp, hw: -1, lso: -1, logStart: -1}
+	part, code := s.hostedPartition(sp)
+	if code != 0 {
+		o.errCode = code
+		return o, true
+	}
+	o.seen = part.Changes()
+	if err := part.CheckLeader(sp.currentLeaderEpoch); err != nil {
+		o.errCode, _, _ = s.partitionError(err, sp.key.Topic, sp.key.Partition)
+		return o, true
+	}
+	o.partition = part
+	l := part.Log()
+	if version >= 12 && sp.lastFetchedEpoch >= 0 {
+		epoch, end := l.EndOffsetForEpoch(sp.lastFetchedEpoch)
+		if epoch != sp.lastFetchedEpoch || end < sp.fetchOffset {
+			d := kmsg.NewFetchResponseTopicPartitionDivergingEpoch()
+			d.Epoch, d.EndOffset = epoch, end
+			o.diverging = &d
+			o.hw, o.lso, o.logStart = l.HighWatermark(), l.LastStableOffset(), l.LogStartOffset()
+			return o, true
+		}
+	}
+	if follower {
+		if code := s.recordReplicaFetch(rf, part, sp); code != 0 {
+			o.errCode = code
+			return o, true
+		}
+	}
+	res, err := part.Read(replica.ReadOptions{
+		Offset: sp.fetchOffset, MaxBytes: min(sp.maxBytes, room), MinOne: minOne, Committed: committed, Follower: follower,
+	})
+	if err != nil {
+		o.errCode, _, _ = s.partitionError(err, sp.key.Topic, sp.key.Partition)
+		o.hw, o.lso, o.logStart = l.HighWatermark(), l.LastStableOffset(), l.LogStartOffset()
+		return o, true
+	}
+	o.hw, o.lso, o.logStart = res.HighWatermark, res.LastStableOffset, res.LogStartOffset
+	end := res.HighWatermark
+	switch {
+	case follower:
+		end = res.LogEndOffset
+	case committed:
+		end = res.LastStableOffset
+	}
+	o.caughtUp = res.Size() == 0 && sp.fetchOffset >= end
+	if res.Size() >= zeroCopyMin && c.zeroCopy {
+		// Large regions go from the file to the socket (zerocopy.go);
+		// the region is held until the writer has sent it.
+		o.region = res
+		return o, false
+	}
+	defer res.Release()
+	if res.Size() > 0 {
+		// Read into the connection's scratch buffer: it is reused for
+		// every fetch on this connection, and the response encoder
+		// copies the bytes into the frame.
+		buf, data, err := res.AppendTo(c.fetchScratch)
+		c.fetchScratch = buf
+		if err != nil {
+			o.errCode, _, _ = s.partitionError(err, sp.key.Topic, sp.key.Partition)
+			return o, true
+		}
+		o.data = data
+	}
+	return o, false
+}
+
+// hostedPartition returns the partition sp names, kept in sp between the
+// requests of a fetch session until the partition is retired, or the error
+// code for a partition this broker does not host.
+func (s *Server) hostedPartition(sp *sessionPartition) (*replica.Partition, int16) {
+	if p := sp.part.Load(); p != nil && !p.Retired() {
+		return p, 0
+	}
+	p, ok := s.cfg.Replicas.Get(sp.key.Topic, sp.key.Partition)
+	if !ok {
+		return nil, s.notHostedCode(sp.key.Topic, sp.key.Partition)
+	}
+	sp.part.Store(p)
+	return p, 0
 }
 
 // waitFor blocks until wake fires, the timeout passes or ctx ends. It

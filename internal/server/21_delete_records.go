@@ -26,7 +26,7 @@ func handleDeleteRecords(s *Server, _ context.Context, _ *conn, _ *request, req 
 			part, code := s.leaderPartition(t.Topic, p.Partition)
 			if code != 0 {
 				rp.ErrorCode = code
-			} else if lw, err := part.Log().DeleteRecordsBefore(p.Offset); err != nil {
+			} else if lw, err := part.DeleteRecordsBefore(p.Offset); err != nil {
 				rp.ErrorCode, _, _ = s.partitionError(err, t.Topic, p.Partition)
 			} else {
 				rp.LowWatermark = lw

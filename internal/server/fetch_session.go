@@ -2,9 +2,12 @@ package server
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/kafkakit/kafkakit/internal/replica"
 )
 
 // Incremental fetch sessions (KIP-227).
@@ -44,6 +47,42 @@ type sessionPartition struct {
 	lastFetchedEpoch   int32
 
 	sentHW, sentLSO, sentLogStart int64
+	// part is the hosted partition, looked up once per session rather than
+	// on every request (see Server.hostedPartition).
+	part atomic.Pointer[replica.Partition]
+	// idle is the last answer to a consumer if it was empty, and idleFor
+	// what was asked: while the consumer asks the same and the partition
+	// has not changed, the answer holds without reading the log again.
+	idle    fetchOut
+	idleFor idleRead
+}
+
+// idleRead is what a consumer asked of a partition when it got nothing.
+type idleRead struct {
+	valid                  bool
+	committed              bool
+	offset                 int64
+	leaderEpoch, lastEpoch int32
+}
+
+// keepIdle remembers o, a consumer's answer, if it was empty because the
+// consumer is at the end of the log, and forgets any older one otherwise.
+func (sp *sessionPartition) keepIdle(o fetchOut, committed bool) {
+	if !o.caughtUp {
+		sp.idleFor = idleRead{}
+		return
+	}
+	sp.idle = o
+	sp.idleFor = idleRead{valid: true, committed: committed, offset: sp.fetchOffset,
+		leaderEpoch: sp.currentLeaderEpoch, lastEpoch: sp.lastFetchedEpoch}
+}
+
+// idleHolds reports whether the kept empty answer still holds for a
+// consumer's read of sp.
+func (sp *sessionPartition) idleHolds(committed bool) bool {
+	f := sp.idleFor
+	return f.valid && f.committed == committed && f.offset == sp.fetchOffset &&
+		f.leaderEpoch == sp.currentLeaderEpoch && f.lastEpoch == sp.lastFetchedEpoch && sp.idle.unchanged()
 }
 
 type fetchSession struct {
