@@ -383,20 +383,25 @@ func (p *Partition) DeleteRecordsBefore(offset int64) (int64, error) {
 // one signal; cancel unregisters.
 func (p *Partition) Watch() (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
-	return ch, p.WatchWith(ch)
+	p.AddWatcher(ch)
+	return ch, func() { p.RemoveWatcher(ch) }
 }
 
-// WatchWith registers an existing channel (a fetch waiting on several
-// partitions shares one).
-func (p *Partition) WatchWith(ch chan struct{}) func() {
+// AddWatcher registers an existing channel for the wake-ups Watch gives (a
+// fetch waiting on several partitions shares one); RemoveWatcher
+// unregisters it. Signals are sent without blocking, so ch should have
+// room for one.
+func (p *Partition) AddWatcher(ch chan struct{}) {
 	p.wmu.Lock()
 	p.waiters[ch] = struct{}{}
 	p.wmu.Unlock()
-	return func() {
-		p.wmu.Lock()
-		delete(p.waiters, ch)
-		p.wmu.Unlock()
-	}
+}
+
+// RemoveWatcher unregisters ch (see AddWatcher).
+func (p *Partition) RemoveWatcher(ch chan struct{}) {
+	p.wmu.Lock()
+	delete(p.waiters, ch)
+	p.wmu.Unlock()
 }
 
 func (p *Partition) wake() {

@@ -51,8 +51,7 @@ type fetchOut struct {
 	seen      uint64 // partition.Changes() before the read
 	// caughtUp: the read found nothing because the fetch offset is at the
 	// end of what it may read (not because max bytes ran out).
-	caughtUp   bool
-	topicIDRaw [16]byte
+	caughtUp bool
 }
 
 // unchanged reports whether o, an empty answer without error for a fetch
@@ -113,11 +112,13 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 	if req.Version < 7 {
 		sessionID, sessionEpoch = 0, fetchSessionFinalEpoch
 	}
-	sess := s.sessions.begin(sessionID, sessionEpoch, parts, forgotten, isReplica, time.Now())
+	sess := s.sessions.begin(sessionID, sessionEpoch, parts, forgotten, isReplica, time.Now(), c.fetchParts[:0])
 	if sess.err != 0 {
 		resp.ErrorCode = sess.err
 		return resp
 	}
+	c.fetchParts = sess.parts
+	defer c.clearFetchBuffers()
 	resp.SessionID = sess.newID
 
 	maxBytes := req.MaxBytes
@@ -130,18 +131,17 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 	// still wakes us.
 	var wake chan struct{}
 	if wait > 0 && req.MinBytes > 0 {
-		wake = make(chan struct{}, 1)
-		for _, sp := range sess.parts {
-			if part, code := s.hostedPartition(sp); code == 0 {
-				defer part.WatchWith(wake)()
-			}
-		}
+		wake = c.watchFetch(s, sess.parts)
 	}
 	var outs []fetchOut
-	for {
+	for pass := 0; ; pass++ {
 		var total int
 		var stop bool
-		outs, total, stop = s.readFetch(c, sess.parts, outs, maxBytes, req.IsolationLevel == 1, rf, req.Version)
+		// The passes alternate between the connection's two buffers: a
+		// pass reads the previous one.
+		buf := &c.fetchOuts[pass%2]
+		outs, total, stop = s.readFetch(c, sess.parts, outs, (*buf)[:0], maxBytes, req.IsolationLevel == 1, rf, req.Version)
+		*buf = outs
 		if stop || total >= int(req.MinBytes) || len(unknownIDs) > 0 || wake == nil {
 			break
 		}
@@ -153,7 +153,7 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 		// segment files that retention may have deleted); the next pass
 		// reads again, and a cancelled wait answers without their data.
 		releaseRegions(outs)
-		if !waitFor(ctx, wake, remaining) {
+		if !c.waitFor(ctx, wake, remaining) {
 			break
 		}
 	}
@@ -224,16 +224,16 @@ func releaseRegions(outs []fetchOut) {
 	}
 }
 
-// readFetch reads every partition of a fetch once. It returns the bytes
+// readFetch reads every partition of a fetch once, appending its answers
+// to outs. It returns the bytes
 // read in total and whether the request should be answered at once
 // regardless of MinBytes (an error or a diverging epoch is news). prev is
 // the previous pass of a long poll, if any: its empty answers are kept for
 // partitions that have not changed since, instead of reading them again.
 // A consumer's empty answers are kept in its fetch session the same way,
 // from one request to the next.
-func (s *Server) readFetch(c *conn, parts []*sessionPartition, prev []fetchOut, maxBytes int32, committed bool, rf *replicaFetch, version int16) ([]fetchOut, int, bool) {
+func (s *Server) readFetch(c *conn, parts []*sessionPartition, prev, outs []fetchOut, maxBytes int32, committed bool, rf *replicaFetch, version int16) ([]fetchOut, int, bool) {
 	follower := rf != nil
-	outs := make([]fetchOut, 0, len(parts))
 	total := 0
 	c.fetchScratch = c.fetchScratch[:0]
 	stop := false
@@ -331,6 +331,41 @@ func (s *Server) readPartition(c *conn, sp *sessionPartition, room int32, minOne
 	return o, false
 }
 
+// watchFetch registers the connection's wake channel with every hosted
+// partition of a long poll and returns it; clearFetchBuffers unregisters.
+func (c *conn) watchFetch(s *Server, parts []*sessionPartition) chan struct{} {
+	if c.fetchWake == nil {
+		c.fetchWake = make(chan struct{}, 1)
+	}
+	select {
+	case <-c.fetchWake: // left from an earlier fetch
+	default:
+	}
+	for _, sp := range parts {
+		if part, code := s.hostedPartition(sp); code == 0 {
+			part.AddWatcher(c.fetchWake)
+			c.fetchWatched = append(c.fetchWatched, part)
+		}
+	}
+	return c.fetchWake
+}
+
+// clearFetchBuffers ends a fetch: watches are removed, and the buffers
+// kept for the next fetch drop what they point to.
+func (c *conn) clearFetchBuffers() {
+	for _, part := range c.fetchWatched {
+		part.RemoveWatcher(c.fetchWake)
+	}
+	clear(c.fetchWatched)
+	c.fetchWatched = c.fetchWatched[:0]
+	clear(c.fetchParts)
+	c.fetchParts = c.fetchParts[:0]
+	for i := range c.fetchOuts {
+		clear(c.fetchOuts[i])
+		c.fetchOuts[i] = c.fetchOuts[i][:0]
+	}
+}
+
 // hostedPartition returns the partition sp names, kept in sp between the
 // requests of a fetch session until the partition is retired, or the error
 // code for a partition this broker does not host.
@@ -348,14 +383,18 @@ func (s *Server) hostedPartition(sp *sessionPartition) (*replica.Partition, int1
 
 // waitFor blocks until wake fires, the timeout passes or ctx ends. It
 // reports whether to read again (true also on timeout, so the response
-// carries current offsets).
-func waitFor(ctx context.Context, wake <-chan struct{}, timeout time.Duration) bool {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
+// carries current offsets). The connection's timer is reused.
+func (c *conn) waitFor(ctx context.Context, wake <-chan struct{}, timeout time.Duration) bool {
+	if c.fetchTimer == nil {
+		c.fetchTimer = time.NewTimer(timeout)
+	} else {
+		c.fetchTimer.Reset(timeout)
+	}
+	defer c.fetchTimer.Stop()
 	select {
 	case <-wake:
 		return true
-	case <-t.C:
+	case <-c.fetchTimer.C:
 		return true
 	case <-ctx.Done():
 		return false

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkakit/kafkakit/internal/log"
+	"github.com/kafkakit/kafkakit/internal/replica"
 )
 
 // conn is one client connection. Three goroutines serve it:
@@ -56,8 +57,16 @@ type conn struct {
 	muteUntil atomic.Int64
 
 	// fetchScratch holds the record bytes of the fetch being answered;
-	// only the process goroutine uses it, one request at a time.
+	// only the process goroutine uses it, one request at a time, as it
+	// does the other fetch buffers: the two passes of a long poll, the
+	// partitions served, those watched, the channel they wake and the
+	// timer of the wait.
 	fetchScratch []byte
+	fetchOuts    [2][]fetchOut
+	fetchParts   []*sessionPartition
+	fetchWatched []*replica.Partition
+	fetchWake    chan struct{}
+	fetchTimer   *time.Timer
 
 	// zeroCopy is set when fetched regions can be sent from their files;
 	// regions are those of the response being built (process goroutine).

@@ -127,8 +127,9 @@ type sessionResult struct {
 }
 
 // begin resolves a request against the cache. For incremental requests it
-// applies the changed and forgotten partitions to the session.
-func (c *fetchSessions) begin(id, epoch int32, reqParts []fetchPart, forgotten []fetchKey, replica bool, now time.Time) sessionResult {
+// applies the changed and forgotten partitions to the session. The
+// partitions to serve are appended to dst.
+func (c *fetchSessions) begin(id, epoch int32, reqParts []fetchPart, forgotten []fetchKey, replica bool, now time.Time, dst []*sessionPartition) sessionResult {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch epoch {
@@ -136,8 +137,7 @@ func (c *fetchSessions) begin(id, epoch int32, reqParts []fetchPart, forgotten [
 		if id != 0 {
 			delete(c.sessions, id)
 		}
-		var res sessionResult
-		res.full = true
+		res := sessionResult{full: true, parts: dst}
 		s := &fetchSession{parts: make(map[fetchKey]*sessionPartition, len(reqParts)), replica: replica}
 		for _, p := range reqParts {
 			sp := s.upsert(p)
@@ -171,7 +171,7 @@ func (c *fetchSessions) begin(id, epoch int32, reqParts []fetchPart, forgotten [
 		s.epoch = 1
 	}
 	s.used = now
-	res := sessionResult{session: s, newID: s.id}
+	res := sessionResult{session: s, newID: s.id, parts: dst}
 	for _, k := range s.order {
 		res.parts = append(res.parts, s.parts[k])
 	}
