@@ -46,7 +46,6 @@ type fetchOut struct {
 	data      []byte          // record bytes copied from the log, or
 	region    *log.ReadResult // the log region itself, sent from the file
 	diverging *kmsg.FetchResponseTopicPartitionDivergingEpoch
-	unknownID bool
 	partition *replica.Partition
 	seen      uint64 // partition.Changes() before the read
 	// caughtUp: the read found nothing because the fetch offset is at the
@@ -224,14 +223,13 @@ func releaseRegions(outs []fetchOut) {
 	}
 }
 
-// readFetch reads every partition of a fetch once, appending its answers
-// to outs. It returns the bytes
-// read in total and whether the request should be answered at once
-// regardless of MinBytes (an error or a diverging epoch is news). prev is
-// the previous pass of a long poll, if any: its empty answers are kept for
-// partitions that have not changed since, instead of reading them again.
-// A consumer's empty answers are kept in its fetch session the same way,
-// from one request to the next.
+// readFetch reads every partition of a fetch once, appending the answers
+// to outs. It returns the bytes read in total and whether the request
+// should be answered at once regardless of MinBytes (an error or a
+// diverging epoch is news). prev is the previous pass of a long poll, if
+// any: its empty answers are kept for partitions that have not changed
+// since, instead of reading them again. A consumer's empty answers are
+// kept in its fetch session the same way, from one request to the next.
 func (s *Server) readFetch(c *conn, parts []*sessionPartition, prev, outs []fetchOut, maxBytes int32, committed bool, rf *replicaFetch, version int16) ([]fetchOut, int, bool) {
 	follower := rf != nil
 	total := 0
