@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkakit/kafkakit/internal/testbroker"
 )
@@ -96,20 +96,27 @@ func startFromPropertiesFiles(t *testing.T, n int) []string {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	waitFor(t, 40*time.Second, "every node answers and the cluster lists three brokers", func() (bool, string) {
-		for _, a := range addrs {
-			if !testbroker.Ready(a) {
-				return false, a + " does not answer"
+	waitFor(t, 40*time.Second, fmt.Sprintf("every node answers and lists %d brokers", n), func() (bool, string) {
+		var answers []string
+		all := true
+		for i, seed := range cl.SeedBrokers() {
+			if !testbroker.Ready(addrs[i]) {
+				return false, addrs[i] + " does not answer"
 			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			resp, err := seed.Request(ctx, kmsg.NewPtrMetadataRequest())
+			cancel()
+			if err != nil {
+				return false, fmt.Sprintf("node %d: %v", i+1, err)
+			}
+			var ids []int32
+			for _, b := range resp.(*kmsg.MetadataResponse).Brokers {
+				ids = append(ids, b.NodeID)
+			}
+			all = all && len(ids) == n
+			answers = append(answers, fmt.Sprintf("node %d lists %v", i+1, ids))
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		md, err := adm.BrokerMetadata(ctx)
-		if err != nil {
-			return false, err.Error()
-		}
-		return len(md.Brokers) == n, fmt.Sprintf("%d brokers", len(md.Brokers))
+		return all, strings.Join(answers, ", ")
 	})
 	return addrs
 }
