@@ -56,10 +56,7 @@ func recordBytes(t *testing.T, resp *kmsg.FetchResponse) map[int32]int {
 // (one sent from the file, one copied, one empty).
 func TestLongPollAnswersWithEverythingRead(t *testing.T) {
 	t.Parallel()
-	_, br, ctx, cl := startWithProducer(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 4, 1, nil, "lp"); err != nil {
-		t.Fatal(err)
-	}
+	_, br, ctx, cl := startWithTopic(t, "lp", 4)
 	produce := func(p int32, n int, value []byte) {
 		t.Helper()
 		for range n {
@@ -180,10 +177,7 @@ func nextOffset(t *testing.T, batches []byte, from int64) int64 {
 // meanwhile.
 func TestFetchSessionServesPartitionsPastMaxBytes(t *testing.T) {
 	t.Parallel()
-	_, br, ctx, cl := startWithProducer(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 2, 1, nil, "room"); err != nil {
-		t.Fatal(err)
-	}
+	_, br, ctx, cl := startWithTopic(t, "room", 2)
 	const perPartition = 20
 	value := bytes.Repeat([]byte("r"), 1000)
 	for range perPartition {

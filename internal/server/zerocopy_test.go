@@ -43,16 +43,24 @@ func startWithProducer(t *testing.T, opts ...kgo.Opt) (dir string, br *testbroke
 	return dir, br, ctx, cl
 }
 
+// startWithTopic is startWithProducer with records going to the partition
+// they name, and a new topic of n partitions.
+func startWithTopic(t *testing.T, topic string, n int32) (dir string, br *testbroker.Broker, ctx context.Context, cl *kgo.Client) {
+	t.Helper()
+	dir, br, ctx, cl = startWithProducer(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, n, 1, nil, topic); err != nil {
+		t.Fatal(err)
+	}
+	return dir, br, ctx, cl
+}
+
 // TestFetchSendsRegionsFromFiles fetches partitions holding large regions
 // (sent from the segment file with sendfile) beside small ones (copied)
 // in one response, at non-flexible and flexible Fetch versions, and checks
 // that every partition's records are byte for byte the segment's bytes.
 func TestFetchSendsRegionsFromFiles(t *testing.T) {
 	t.Parallel()
-	dir, br, ctx, cl := startWithProducer(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 4, 1, nil, "zc"); err != nil {
-		t.Fatal(err)
-	}
+	dir, br, ctx, cl := startWithTopic(t, "zc", 4)
 	// Partitions 0 and 2 get about 300 KiB, 1 gets one small record, 3
 	// nothing.
 	value := bytes.Repeat([]byte("z"), 1000)
