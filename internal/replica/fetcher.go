@@ -52,6 +52,25 @@ type fetcher struct {
 type fetchPartition struct {
 	part       *Partition
 	delayUntil time.Time
+	// retries counts the fetches in a row in which the leader did not
+	// know the partition yet (see leaderBehind).
+	retries int
+}
+
+// firstRetry is the wait before fetching a partition again whose leader
+// did not know it yet; it doubles with each such answer up to
+// replica.fetch.backoff.ms.
+const firstRetry = 10 * time.Millisecond
+
+// leaderBehind reports the partition errors a leader gives while its
+// metadata is behind this broker's: a partition just created, or just
+// moved to it. Kafka's followers wait replica.fetch.backoff.ms (1 s)
+// after any partition error; for these the leader usually catches up
+// within milliseconds, and the first acks=all produce to a new topic
+// would otherwise wait the whole second for the followers.
+func leaderBehind(err error) bool {
+	return errors.Is(err, kerr.UnknownTopicID) || errors.Is(err, kerr.UnknownTopicOrPartition) ||
+		errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.UnknownLeaderEpoch)
 }
 
 func newFetcher(m *Manager, source int32) *fetcher {
@@ -143,8 +162,40 @@ func (f *fetcher) delay(tp TopicPartition, part *Partition, d time.Duration) {
 	f.mu.Unlock()
 }
 
-// ready returns the partitions to fetch now and, when there are none, how
-// long until the first delayed one is due (0 when none is delayed).
+// retrySoon sets tp aside after a leaderBehind error: for firstRetry,
+// doubling with each such error in a row, at most max.
+func (f *fetcher) retrySoon(tp TopicPartition, part *Partition, max time.Duration) {
+	f.mu.Lock()
+	if fp, ok := f.parts[tp]; ok && fp.part == part {
+		d := firstRetry << min(fp.retries, 16)
+		fp.delayUntil = f.m.now().Add(min(d, max))
+		fp.retries++
+	}
+	f.mu.Unlock()
+}
+
+// markRetried marks which of sent were retried after leaderBehind errors.
+func (f *fetcher) markRetried(sent map[sentKey]*sentPartition) {
+	f.mu.Lock()
+	for _, s := range sent {
+		if fp, ok := f.parts[s.tp]; ok && fp.part == s.part {
+			s.retried = fp.retries > 0
+		}
+	}
+	f.mu.Unlock()
+}
+
+// caughtUp ends tp's run of leaderBehind errors.
+func (f *fetcher) caughtUp(tp TopicPartition, part *Partition) {
+	f.mu.Lock()
+	if fp, ok := f.parts[tp]; ok && fp.part == part {
+		fp.retries = 0
+	}
+	f.mu.Unlock()
+}
+
+// ready returns the partitions to fetch now and how long until the first
+// delayed one is due (0 when none is delayed).
 func (f *fetcher) ready() (map[TopicPartition]*Partition, time.Duration) {
 	now := f.m.now()
 	f.mu.Lock()
@@ -200,7 +251,7 @@ func (f *fetcher) run(ctx context.Context) {
 				continue
 			}
 		}
-		if err := f.fetchOnce(ctx, conn, parts); err != nil {
+		if err := f.fetchOnce(ctx, conn, parts, wait); err != nil {
 			conn.Close()
 			conn = nil
 			if errors.Is(err, errFetchAborted) {
@@ -292,6 +343,7 @@ type sentPartition struct {
 	part        *Partition
 	leaderEpoch int32
 	fetchOffset int64
+	retried     bool // after leaderBehind errors
 }
 
 type sentKey struct {
@@ -302,8 +354,10 @@ type sentKey struct {
 
 // fetchOnce sends one Fetch for parts and applies the response. An error
 // is about the connection or the whole request; partition errors are
-// handled per partition.
-func (f *fetcher) fetchOnce(ctx context.Context, conn *brokerConn, parts map[TopicPartition]*Partition) error {
+// handled per partition. due, if not zero, is when the first partition set
+// aside is due again: the leader answers by then, so that it joins the
+// next Fetch on time.
+func (f *fetcher) fetchOnce(ctx context.Context, conn *brokerConn, parts map[TopicPartition]*Partition, due time.Duration) error {
 	version, _ := conn.version(1, maxReplicaFetchVersion, minReplicaFetchVersion)
 	img := f.m.image()
 	cfg := f.m.cfg
@@ -313,6 +367,9 @@ func (f *fetcher) fetchOnce(ctx context.Context, conn *brokerConn, parts map[Top
 	req.ReplicaState.ID = cfg.NodeID
 	req.ReplicaState.Epoch = brokerEpoch(img, cfg.NodeID)
 	req.MaxWaitMillis = int32(cfg.ReplicaFetchWaitMax / time.Millisecond)
+	if due > 0 && due < cfg.ReplicaFetchWaitMax {
+		req.MaxWaitMillis = int32(due / time.Millisecond)
+	}
 	req.MinBytes = cfg.ReplicaFetchMinBytes
 	req.MaxBytes = cfg.ReplicaFetchResponseMaxBytes
 	req.SessionID, req.SessionEpoch = 0, -1 // a full fetch every time, no session
@@ -347,6 +404,7 @@ func (f *fetcher) fetchOnce(ctx context.Context, conn *brokerConn, parts map[Top
 		f.idle(ctx, cfg.ReplicaFetchBackoff)
 		return nil
 	}
+	f.markRetried(sent)
 	rctx, done := f.sending(ctx, parts)
 	if rctx.Err() != nil && ctx.Err() == nil {
 		done()
@@ -410,12 +468,18 @@ func (f *fetcher) handlePartition(ctx context.Context, conn *brokerConn, s *sent
 				"diverging_epoch", rp.DivergingEpoch.Epoch, "leader_end_offset", rp.DivergingEpoch.EndOffset)
 		}
 	case err == nil:
+		if s.retried {
+			f.caughtUp(s.tp, s.part)
+		}
 		if _, err := s.part.appendFromLeader(f.source, s.leaderEpoch, rp.RecordBatches, rp.HighWatermark, rp.LogStartOffset); err != nil && !errors.Is(err, errStaleFetch) {
 			lg.Error("appending fetched data", "offset", s.fetchOffset, "err", err)
 			f.delay(s.tp, s.part, backoff)
 		}
 	case errors.Is(err, kerr.OffsetOutOfRange):
 		return f.handleOutOfRange(ctx, conn, s, lg)
+	case leaderBehind(err):
+		lg.Debug("fetch error; the leader may not know the partition yet", "err", err)
+		f.retrySoon(s.tp, s.part, backoff)
 	default:
 		lg.Debug("fetch error", "err", err)
 		f.delay(s.tp, s.part, backoff)

@@ -5,6 +5,10 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kafkakit/kafkakit/internal/metadata"
 )
@@ -38,3 +42,59 @@ func TestFetcherRefusesListenersItCannotSpeak(t *testing.T) {
 }
 
 var errDialed = &net.OpError{Op: "dial", Err: net.UnknownNetworkError("test dialer")}
+
+// TestFetcherRetriesSoonWhileLeaderIsBehind: a leader that does not know
+// a partition yet (its metadata is behind ours) is asked again after
+// 10 ms, doubling up to replica.fetch.backoff.ms, while other partition
+// errors wait the whole backoff; an answer without error ends the run of
+// retries, and ready reports when the partition set aside is due while the
+// others are fetched (the Fetch's MaxWait is capped by it).
+func TestFetcherRetriesSoonWhileLeaderIsBehind(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	m := NewManager(Config{NodeID: 1, Now: clock.Now, ReplicaFetchBackoff: time.Second})
+	defer m.Close()
+	f := newFetcher(m, 2)
+	a, _ := newTestPartition(t, 1, clock)
+	b, _ := newTestPartition(t, 1, clock)
+	ta, tb := TopicPartition{"a", 0}, TopicPartition{"b", 0}
+	f.add(ta, a)
+	f.add(tb, b)
+	delay := func() time.Duration {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.parts[ta].delayUntil.Sub(clock.Now())
+	}
+	answer := func(code int16) {
+		t.Helper()
+		s := &sentPartition{tp: ta, part: a, leaderEpoch: 1}
+		f.markRetried(map[sentKey]*sentPartition{{topic: "a"}: s})
+		rp := kmsg.NewFetchResponseTopicPartition()
+		rp.ErrorCode = code
+		if err := f.handlePartition(context.Background(), nil, s, &rp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []time.Duration{10, 20, 40, 80, 160, 320, 640, 1000, 1000} {
+		answer(kerr.UnknownTopicID.Code)
+		if got := delay(); got != want*time.Millisecond {
+			t.Fatalf("after UNKNOWN_TOPIC_ID: set aside for %v, want %v", got, want*time.Millisecond)
+		}
+	}
+	parts, due := f.ready()
+	if len(parts) != 1 || parts[tb] != b || due != time.Second {
+		t.Fatalf("ready: %v due in %v, want only b with a due in 1s", parts, due)
+	}
+	answer(0) // the leader knows it now: the run ends
+	for _, code := range []int16{kerr.NotLeaderForPartition.Code, kerr.UnknownLeaderEpoch.Code, kerr.UnknownTopicOrPartition.Code} {
+		answer(0)
+		answer(code)
+		if got := delay(); got != 10*time.Millisecond {
+			t.Fatalf("error %d after an answer without error: set aside for %v, want 10ms", code, got)
+		}
+	}
+	answer(kerr.KafkaStorageError.Code)
+	if got := delay(); got != time.Second {
+		t.Fatalf("KAFKA_STORAGE_ERROR: set aside for %v, want the whole backoff", got)
+	}
+}
