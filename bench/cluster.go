@@ -221,9 +221,10 @@ func createReplicatedOnce(ctx context.Context, cl *kgo.Client, topic string, par
 // warmReplicated produces one record without a value to every partition
 // of a new replicated topic with acks=all and returns how long until all
 // were acknowledged. The first acks=all produce to a new topic waits until
-// the followers fetch its partitions, which can take up to the replica
-// fetcher's backoff; the throughput is measured after that, and the delay
-// is reported on its own. The consumer's verifier skips these records.
+// the followers have fetched its partitions (tens of milliseconds, longer
+// if a leader learns of the topic late); the throughput is measured after
+// that, and the delay is reported on its own. The consumer's verifier
+// skips these records.
 func warmReplicated(ctx context.Context, addr, topic string, partitions int32) (time.Duration, error) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds(addr)...), kgo.DefaultProduceTopic(topic),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RequiredAcks(kgo.AllISRAcks()),

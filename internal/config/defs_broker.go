@@ -265,7 +265,7 @@ var brokerDefs = []Def{
 	{Name: "replica.fetch.min.bytes", Type: TypeInt, Default: "1", Importance: High,
 		Doc: "Bytes a follower fetch waits for before the leader answers."},
 	{Name: "replica.fetch.backoff.ms", Type: TypeInt, Default: "1000", Valid: atLeast(0), Importance: Medium,
-		Doc: "Pause after a failed follower fetch, in ms."},
+		Doc: "Pause after a failed follower fetch, in ms. A partition the leader does not know yet (just created or moved) is asked for again after 10 ms, doubling up to this."},
 	{Name: "replica.fetch.response.max.bytes", Type: TypeInt, Default: "10485760", Valid: atLeast(0), Importance: Medium,
 		Doc: "Bytes a follower asks for in one whole fetch response."},
 	{Name: "num.replica.fetchers", Type: TypeInt, Default: "1", Importance: High, Mode: ClusterWide,
