@@ -118,6 +118,32 @@ func startCluster(ctx context.Context, bin, root string) (*cluster, error) {
 	return c, nil
 }
 
+// waitDeleted waits until no node has files of topic left. Each node
+// deletes a deleted topic's segments when it applies the deletion, after
+// DeleteTopics has answered; without the wait, that work (freeing the
+// page cache of three copies of the run's data) would fall into the next
+// run's measurement.
+func (c *cluster) waitDeleted(ctx context.Context, topic string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		left := false
+		for _, n := range c.nodes {
+			left = left || topicBytes(n.Dir, topic) > 0
+		}
+		if !left {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("files of deleted topic %s still on the nodes after 30 s", topic)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
 // stop stops every node at once (a node waits for the others while it
 // shuts down in a controlled way) and returns what went wrong.
 func (c *cluster) stop() error {
@@ -337,6 +363,9 @@ func runClusterThroughput(ctx context.Context, cl *cluster, adminCl *kgo.Client,
 	r.TopicReadyMs = ms(time.Since(t0))
 	defer func() {
 		if err := (&admin{cl: adminCl}).deleteTopic(ctx, topic); err != nil && r.Err == "" {
+			r.Err = err.Error()
+		}
+		if err := cl.waitDeleted(ctx, topic); err != nil && r.Err == "" {
 			r.Err = err.Error()
 		}
 	}()
