@@ -457,6 +457,15 @@ func (l *Log) LogStartOffset() int64 {
 	return l.logStartOffset
 }
 
+// UsableFrom returns the log start offset, and false if the log can no
+// longer be read (closed, or failed on a storage error): a cheap check of
+// whether an earlier empty read still holds.
+func (l *Log) UsableFrom() (int64, bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.logStartOffset, !l.closed && l.failed == nil
+}
+
 // LogEndOffset is the offset the next appended record will get.
 func (l *Log) LogEndOffset() int64 {
 	l.mu.RLock()

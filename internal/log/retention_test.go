@@ -286,3 +286,26 @@ func readUntilEmpty(t *testing.T, l *Log, from int64) []byte {
 	}
 	return out
 }
+
+// TestUsableFrom: UsableFrom follows the log start offset and turns false
+// once the log is closed.
+func TestUsableFrom(t *testing.T) {
+	clock := newClock()
+	l := buildLog(t, t.TempDir(), clock, smallSegments(), 9, clock.Now().UnixMilli(), 1)
+	l.SetHighWatermark(18)
+	if start, ok := l.UsableFrom(); !ok || start != 0 {
+		t.Fatalf("UsableFrom = %d, %v; want 0, true", start, ok)
+	}
+	if _, err := l.DeleteRecordsBefore(6); err != nil {
+		t.Fatal(err)
+	}
+	if start, ok := l.UsableFrom(); !ok || start != 6 {
+		t.Fatalf("after DeleteRecords: UsableFrom = %d, %v; want 6, true", start, ok)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := l.UsableFrom(); ok {
+		t.Fatal("a closed log is usable")
+	}
+}

@@ -55,9 +55,15 @@ type fetchOut struct {
 
 // unchanged reports whether o, an empty answer without error for a fetch
 // at the end of the readable log, still holds: nothing it depended on has
-// moved since it was read.
+// moved since it was read. Wake-ups count the high watermark, log end,
+// leadership and DeleteRecords; retention moving the log start and a
+// storage failure do not wake anyone, so the log is asked for those.
 func (o *fetchOut) unchanged() bool {
-	return o.caughtUp && o.partition != nil && o.partition.Changes() == o.seen
+	if !o.caughtUp || o.partition == nil || o.partition.Changes() != o.seen {
+		return false
+	}
+	start, ok := o.partition.Log().UsableFrom()
+	return ok && start == o.logStart
 }
 
 func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.FetchRequest) *kmsg.FetchResponse {
@@ -118,6 +124,16 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 	}
 	c.fetchParts = sess.parts
 	defer c.clearFetchBuffers()
+	// Consumers' empty answers are kept in their session partitions; only
+	// the request holding the session uses them.
+	keepIdle := !isReplica
+	if fs := sess.session; fs != nil && keepIdle {
+		if fs.busy.CompareAndSwap(false, true) {
+			defer fs.busy.Store(false)
+		} else {
+			keepIdle = false
+		}
+	}
 	resp.SessionID = sess.newID
 
 	maxBytes := req.MaxBytes
@@ -139,7 +155,7 @@ func handleFetch(s *Server, ctx context.Context, c *conn, _ *request, req *kmsg.
 		// The passes alternate between the connection's two buffers: a
 		// pass reads the previous one.
 		buf := &c.fetchOuts[pass%2]
-		outs, total, stop = s.readFetch(c, sess.parts, outs, (*buf)[:0], maxBytes, req.IsolationLevel == 1, rf, req.Version)
+		outs, total, stop = s.readFetch(c, sess.parts, outs, (*buf)[:0], maxBytes, req.IsolationLevel == 1, keepIdle, rf, req.Version)
 		*buf = outs
 		if stop || total >= int(req.MinBytes) || len(unknownIDs) > 0 || wake == nil {
 			break
@@ -228,10 +244,10 @@ func releaseRegions(outs []fetchOut) {
 // should be answered at once regardless of MinBytes (an error or a
 // diverging epoch is news). prev is the previous pass of a long poll, if
 // any: its empty answers are kept for partitions that have not changed
-// since, instead of reading them again. A consumer's empty answers are
-// kept in its fetch session the same way, from one request to the next.
-func (s *Server) readFetch(c *conn, parts []*sessionPartition, prev, outs []fetchOut, maxBytes int32, committed bool, rf *replicaFetch, version int16) ([]fetchOut, int, bool) {
-	follower := rf != nil
+// since, instead of reading them again. With keepIdle (a consumer's
+// request holding its session), empty answers are kept in the session the
+// same way, from one request to the next.
+func (s *Server) readFetch(c *conn, parts []*sessionPartition, prev, outs []fetchOut, maxBytes int32, committed, keepIdle bool, rf *replicaFetch, version int16) ([]fetchOut, int, bool) {
 	total := 0
 	c.fetchScratch = c.fetchScratch[:0]
 	stop := false
@@ -240,13 +256,13 @@ func (s *Server) readFetch(c *conn, parts []*sessionPartition, prev, outs []fetc
 			outs = append(outs, prev[i])
 			continue
 		}
-		if !follower && sp.idleHolds(committed) {
+		if keepIdle && sp.idleHolds(committed) {
 			outs = append(outs, sp.idle)
 			continue
 		}
 		room := int32(max(int(maxBytes)-total, 0))
 		o, news := s.readPartition(c, sp, room, total == 0, committed, rf, version)
-		if !follower {
+		if keepIdle {
 			sp.keepIdle(o, committed)
 		}
 		total += o.size()

@@ -92,6 +92,11 @@ type fetchSession struct {
 	order   []fetchKey // insertion order, so responses are stable
 	used    time.Time
 	replica bool
+	// busy is held by the request serving the session. A client that
+	// sends the next epoch before the previous request is answered (on
+	// another connection) is served without the kept empty answers, which
+	// only one request at a time may use.
+	busy atomic.Bool
 }
 
 // fetchSessions is the broker's session cache. Sessions are evicted least

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"net"
 	"testing"
@@ -10,6 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/kafkakit/kafkakit/internal/testbroker"
 )
 
 // fetchV12 is a Fetch v12 for partitions 0..n-1 of topic from offset 0,
@@ -232,4 +235,75 @@ func TestFetchSessionServesPartitionsPastMaxBytes(t *testing.T) {
 		req = next
 	}
 	t.Fatalf("after 40 fetches the session has read up to offsets %v of %d", offsets, perPartition)
+}
+
+// TestFetchSessionSendsLogStartMovedByRetention: retention moving the log
+// start of a partition a consumer is caught up on wakes nobody, but the
+// next incremental response of the session must still carry the new log
+// start offset (KIP-227 sends a partition whose log start changed).
+func TestFetchSessionSendsLogStartMovedByRetention(t *testing.T) {
+	t.Parallel()
+	br, err := testbroker.Start(testbroker.Options{Dir: t.TempDir(), Configs: map[string]string{"log.retention.check.interval.ms": "50"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(br.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(br.Addr), kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite(),
+		kgo.ProducerBatchCompression(kgo.NoCompression()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	adm := kadm.NewClient(cl)
+	segmentBytes := "1024"
+	if _, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"segment.bytes": &segmentBytes}, "ret"); err != nil {
+		t.Fatal(err)
+	}
+	value := bytes.Repeat([]byte("r"), 700)
+	for range 5 { // one segment each
+		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "ret", Value: value}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nc, err := net.Dial("tcp", br.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	req := fetchV12("ret", 1)
+	req.Topics[0].Partitions[0].FetchOffset = 5 // caught up
+	req.SessionEpoch = 0
+	resp := fetchRaw(t, nc, req, 1)
+	if resp.ErrorCode != 0 || resp.SessionID == 0 || resp.Topics[0].Partitions[0].LogStartOffset != 0 {
+		t.Fatalf("first fetch: error %d, session %d, log start %d", resp.ErrorCode, resp.SessionID, resp.Topics[0].Partitions[0].LogStartOffset)
+	}
+	inc := kmsg.NewPtrFetchRequest()
+	inc.Version, inc.ReplicaID, inc.MaxBytes = 12, -1, 1<<20
+	inc.SessionID, inc.SessionEpoch = resp.SessionID, 1
+	if resp := fetchRaw(t, nc, inc, 2); len(resp.Topics) != 0 {
+		t.Fatalf("nothing changed, yet the incremental response has %d topics", len(resp.Topics))
+	}
+	retention := "1"
+	if _, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Name: "retention.bytes", Value: &retention}}, "ret"); err != nil {
+		t.Fatal(err)
+	}
+	for epoch := int32(2); ; epoch++ {
+		inc.SessionEpoch = epoch
+		resp := fetchRaw(t, nc, inc, epoch+1)
+		if resp.ErrorCode != 0 {
+			t.Fatalf("incremental fetch: error %d", resp.ErrorCode)
+		}
+		if len(resp.Topics) == 1 && resp.Topics[0].Partitions[0].LogStartOffset > 0 {
+			return
+		}
+		if epoch > 100 { // 5 s
+			full := fetchV12("ret", 1)
+			full.Topics[0].Partitions[0].FetchOffset = 5
+			r := fetchRaw(t, nc, full, 1000).Topics[0].Partitions[0]
+			t.Fatalf("the session never reported a new log start offset; a sessionless fetch reports %d", r.LogStartOffset)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
