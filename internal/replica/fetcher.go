@@ -185,7 +185,8 @@ func (f *fetcher) markRetried(sent map[sentKey]*sentPartition) {
 	f.mu.Unlock()
 }
 
-// caughtUp ends tp's run of leaderBehind errors.
+// caughtUp ends tp's run of leaderBehind errors: any other answer shows
+// that the leader knows the partition.
 func (f *fetcher) caughtUp(tp TopicPartition, part *Partition) {
 	f.mu.Lock()
 	if fp, ok := f.parts[tp]; ok && fp.part == part {
@@ -368,7 +369,9 @@ func (f *fetcher) fetchOnce(ctx context.Context, conn *brokerConn, parts map[Top
 	req.ReplicaState.Epoch = brokerEpoch(img, cfg.NodeID)
 	req.MaxWaitMillis = int32(cfg.ReplicaFetchWaitMax / time.Millisecond)
 	if due > 0 && due < cfg.ReplicaFetchWaitMax {
-		req.MaxWaitMillis = int32(due / time.Millisecond)
+		// Rounded up: a wait of 0 would have the leader answer at once,
+		// again and again until the partition is due.
+		req.MaxWaitMillis = int32((due + time.Millisecond - 1) / time.Millisecond)
 	}
 	req.MinBytes = cfg.ReplicaFetchMinBytes
 	req.MaxBytes = cfg.ReplicaFetchResponseMaxBytes
@@ -401,7 +404,11 @@ func (f *fetcher) fetchOnce(ctx context.Context, conn *brokerConn, parts map[Top
 		sent[f.key(version, tp.Topic, part.TopicID, tp.Partition)] = &sentPartition{tp: tp, part: part, leaderEpoch: epoch, fetchOffset: leo}
 	}
 	if len(sent) == 0 {
-		f.idle(ctx, cfg.ReplicaFetchBackoff)
+		wait := cfg.ReplicaFetchBackoff
+		if due > 0 && due < wait {
+			wait = due
+		}
+		f.idle(ctx, wait)
 		return nil
 	}
 	f.markRetried(sent)
@@ -455,7 +462,11 @@ func (f *fetcher) handlePartition(ctx context.Context, conn *brokerConn, s *sent
 	}
 	lg := f.log.With("topic", s.tp.Topic, "partition", s.tp.Partition)
 	backoff := f.m.cfg.ReplicaFetchBackoff
-	switch err := kerr.ErrorForCode(rp.ErrorCode); {
+	err := kerr.ErrorForCode(rp.ErrorCode)
+	if s.retried && !leaderBehind(err) {
+		f.caughtUp(s.tp, s.part) // the leader knows the partition now
+	}
+	switch {
 	case err == nil && rp.DivergingEpoch.Epoch >= 0 && rp.DivergingEpoch.EndOffset >= 0:
 		to, err := s.part.truncateDiverging(f.source, s.leaderEpoch, rp.DivergingEpoch.Epoch, rp.DivergingEpoch.EndOffset)
 		switch {
@@ -468,9 +479,6 @@ func (f *fetcher) handlePartition(ctx context.Context, conn *brokerConn, s *sent
 				"diverging_epoch", rp.DivergingEpoch.Epoch, "leader_end_offset", rp.DivergingEpoch.EndOffset)
 		}
 	case err == nil:
-		if s.retried {
-			f.caughtUp(s.tp, s.part)
-		}
 		if _, err := s.part.appendFromLeader(f.source, s.leaderEpoch, rp.RecordBatches, rp.HighWatermark, rp.LogStartOffset); err != nil && !errors.Is(err, errStaleFetch) {
 			lg.Error("appending fetched data", "offset", s.fetchOffset, "err", err)
 			f.delay(s.tp, s.part, backoff)

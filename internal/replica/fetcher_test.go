@@ -97,4 +97,13 @@ func TestFetcherRetriesSoonWhileLeaderIsBehind(t *testing.T) {
 	if got := delay(); got != time.Second {
 		t.Fatalf("KAFKA_STORAGE_ERROR: set aside for %v, want the whole backoff", got)
 	}
+	// Any answer other than the leader not knowing the partition ends the
+	// run of retries, an error too.
+	answer(kerr.UnknownTopicID.Code)
+	answer(kerr.UnknownTopicID.Code)
+	answer(kerr.KafkaStorageError.Code)
+	answer(kerr.UnknownTopicID.Code)
+	if got := delay(); got != 10*time.Millisecond {
+		t.Fatalf("UNKNOWN_TOPIC_ID after another error: set aside for %v, want 10ms", got)
+	}
 }

@@ -237,6 +237,9 @@ func (m *Manager) Apply(img *metadata.Image) error {
 		if !wanted[tp] {
 			gone = append(gone, p)
 			delete(m.parts, tp)
+			// Callers holding the partition (fetch sessions) look it up
+			// again from now on, before it is retired below.
+			p.retired.Store(true)
 		}
 	}
 	for name := range m.ids {

@@ -503,6 +503,7 @@ func (p *Partition) update(a assignment) error {
 // away, or replaced by a new topic of the same name): it neither leads nor
 // follows any more, and waiters are woken to see that.
 func (p *Partition) retire() {
+	p.retired.Store(true)
 	p.mu.Lock()
 	p.leader, p.isr = -1, nil
 	p.fmu.Lock()
@@ -510,7 +511,6 @@ func (p *Partition) retire() {
 	p.alter = alterState{seq: p.alter.seq + 1}
 	p.fmu.Unlock()
 	p.mu.Unlock()
-	p.retired.Store(true)
 	p.wake()
 }
 
