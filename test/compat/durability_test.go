@@ -96,9 +96,21 @@ func readAll(t *testing.T, addr, topic string) map[int32][]acked {
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
-	if err != nil {
-		t.Fatal(err)
+	// Right after a restart the port answers before the broker leads its
+	// partitions again (LEADER_NOT_AVAILABLE); clients retry, and so do we.
+	var ends kadm.ListedOffsets
+	for {
+		ends, err = kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+		if err == nil {
+			err = ends.Error()
+		}
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	want := map[int32]int64{}
 	offsets := map[int32]kgo.Offset{}
