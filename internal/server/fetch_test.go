@@ -2,17 +2,13 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
-	"net"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
-
-	"github.com/kafkakit/kafkakit/internal/testbroker"
 )
 
 // fetchV12 is a Fetch v12 for partitions 0..n-1 of topic from offset 0,
@@ -60,29 +56,17 @@ func recordBytes(t *testing.T, resp *kmsg.FetchResponse) map[int32]int {
 func TestLongPollAnswersWithEverythingRead(t *testing.T) {
 	t.Parallel()
 	_, br, ctx, cl := startWithTopic(t, "lp", 4)
-	produce := func(p int32, n int, value []byte) {
-		t.Helper()
-		for range n {
-			if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "lp", Partition: p, Value: value}).FirstErr(); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	big := bytes.Repeat([]byte("b"), 1000)
-	produce(0, 50, big)            // about 50 KiB: a region sent from the file
-	produce(1, 1, []byte("small")) // copied
-	nc, err := net.Dial("tcp", br.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	produceN(t, ctx, cl, "lp", 0, 50, big)            // about 50 KiB: a region sent from the file
+	produceN(t, ctx, cl, "lp", 1, 1, []byte("small")) // copied
+	nc := dialBroker(t, br.Addr)
 	req := fetchV12("lp", 4)
 	req.MaxWaitMillis = 5000
 	req.MinBytes = 80 << 10 // more than partitions 0 and 1 hold: the fetch waits
 	sent := time.Now()
 	sendFetch(t, nc, req, 1)
-	time.Sleep(200 * time.Millisecond) // the fetch has read once and waits
-	produce(2, 40, big)                // wakes it, then brings it past MinBytes
+	time.Sleep(200 * time.Millisecond)     // the fetch has read once and waits
+	produceN(t, ctx, cl, "lp", 2, 40, big) // wakes it, then brings it past MinBytes
 	resp := receiveFetch(t, nc, req, 1)
 	if time.Since(sent) > 4*time.Second {
 		t.Fatalf("the fetch answered after %v, at its timeout rather than when MinBytes was reached", time.Since(sent))
@@ -110,11 +94,7 @@ func TestFetchSessionFollowsRecreatedTopic(t *testing.T) {
 		}
 	}
 	create("old")
-	nc, err := net.Dial("tcp", br.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := dialBroker(t, br.Addr)
 	req := fetchV12("again", 1)
 	req.SessionEpoch = 0 // open a session
 	resp := fetchRaw(t, nc, req, 1)
@@ -183,18 +163,10 @@ func TestFetchSessionServesPartitionsPastMaxBytes(t *testing.T) {
 	_, br, ctx, cl := startWithTopic(t, "room", 2)
 	const perPartition = 20
 	value := bytes.Repeat([]byte("r"), 1000)
-	for range perPartition {
-		for p := range int32(2) {
-			if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "room", Partition: p, Value: value}).FirstErr(); err != nil {
-				t.Fatal(err)
-			}
-		}
+	for p := range int32(2) {
+		produceN(t, ctx, cl, "room", p, perPartition, value)
 	}
-	nc, err := net.Dial("tcp", br.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := dialBroker(t, br.Addr)
 	req := fetchV12("room", 2)
 	req.MaxBytes = 5000 // a few batches per response
 	req.SessionEpoch = 0
@@ -243,35 +215,11 @@ func TestFetchSessionServesPartitionsPastMaxBytes(t *testing.T) {
 // start offset (KIP-227 sends a partition whose log start changed).
 func TestFetchSessionSendsLogStartMovedByRetention(t *testing.T) {
 	t.Parallel()
-	br, err := testbroker.Start(testbroker.Options{Dir: t.TempDir(), Configs: map[string]string{"log.retention.check.interval.ms": "50"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(br.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(br.Addr), kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite(),
-		kgo.ProducerBatchCompression(kgo.NoCompression()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
+	_, br, ctx, cl := startWithConfigs(t, map[string]string{"log.retention.check.interval.ms": "50"})
 	adm := kadm.NewClient(cl)
-	segmentBytes := "1024"
-	if _, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"segment.bytes": &segmentBytes}, "ret"); err != nil {
-		t.Fatal(err)
-	}
-	value := bytes.Repeat([]byte("r"), 700)
-	for range 5 { // one segment each
-		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "ret", Value: value}).FirstErr(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	nc, err := net.Dial("tcp", br.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	createTopic(t, ctx, cl, "ret", 1, map[string]string{"segment.bytes": "1024"})
+	produceN(t, ctx, cl, "ret", 0, 5, bytes.Repeat([]byte("r"), 700)) // one segment each
+	nc := dialBroker(t, br.Addr)
 	req := fetchV12("ret", 1)
 	req.Topics[0].Partitions[0].FetchOffset = 5 // caught up
 	req.SessionEpoch = 0

@@ -21,13 +21,14 @@ import (
 	"github.com/kafkakit/kafkakit/internal/testbroker"
 )
 
-// startWithProducer starts an in-process broker with its data in a
-// temporary directory and a franz-go client that produces uncompressed
-// with acks=1; both stop with the test, and ctx ends after a minute.
-func startWithProducer(t *testing.T, opts ...kgo.Opt) (dir string, br *testbroker.Broker, ctx context.Context, cl *kgo.Client) {
+// startWithConfigs starts an in-process broker with the given broker
+// properties and its data in a temporary directory, and a franz-go client
+// that produces uncompressed with acks=1; both stop with the test, and ctx
+// ends after a minute.
+func startWithConfigs(t *testing.T, configs map[string]string, opts ...kgo.Opt) (dir string, br *testbroker.Broker, ctx context.Context, cl *kgo.Client) {
 	t.Helper()
 	dir = t.TempDir()
-	br, err := testbroker.Start(testbroker.Options{Dir: dir})
+	br, err := testbroker.Start(testbroker.Options{Dir: dir, Configs: configs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,15 +44,54 @@ func startWithProducer(t *testing.T, opts ...kgo.Opt) (dir string, br *testbroke
 	return dir, br, ctx, cl
 }
 
+// startWithProducer is startWithConfigs with the embedded defaults.
+func startWithProducer(t *testing.T, opts ...kgo.Opt) (dir string, br *testbroker.Broker, ctx context.Context, cl *kgo.Client) {
+	t.Helper()
+	return startWithConfigs(t, nil, opts...)
+}
+
 // startWithTopic is startWithProducer with records going to the partition
 // they name, and a new topic of n partitions.
 func startWithTopic(t *testing.T, topic string, n int32) (dir string, br *testbroker.Broker, ctx context.Context, cl *kgo.Client) {
 	t.Helper()
 	dir, br, ctx, cl = startWithProducer(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, n, 1, nil, topic); err != nil {
+	createTopic(t, ctx, cl, topic, n, nil)
+	return dir, br, ctx, cl
+}
+
+// createTopic creates topic with n partitions, one replica each, and the
+// given topic configs.
+func createTopic(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, n int32, configs map[string]string) {
+	t.Helper()
+	cfg := map[string]*string{}
+	for k, v := range configs {
+		cfg[k] = &v
+	}
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, n, 1, cfg, topic); err != nil {
 		t.Fatal(err)
 	}
-	return dir, br, ctx, cl
+}
+
+// produceN produces n records of value to the topic's partition (with a
+// manual partitioner) one at a time, so each is a batch of its own.
+func produceN(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, partition int32, n int, value []byte) {
+	t.Helper()
+	for range n {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Partition: partition, Value: value}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// dialBroker opens a raw connection to addr, closed with the test.
+func dialBroker(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	return nc
 }
 
 // TestFetchSendsRegionsFromFiles fetches partitions holding large regions
@@ -84,11 +124,7 @@ func TestFetchSendsRegionsFromFiles(t *testing.T) {
 		}
 		return b
 	}
-	nc, err := net.Dial("tcp", br.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := dialBroker(t, br.Addr)
 	for _, version := range []int16{4, 11, 12, 13, 16} {
 		for round := range 3 { // the same connection, several responses
 			req := kmsg.NewPtrFetchRequest()
@@ -213,16 +249,8 @@ func TestLongPollDoesNotPinDeletedSegments(t *testing.T) {
 	t.Parallel()
 	dir, br, ctx, cl := startWithProducer(t)
 	adm := kadm.NewClient(cl)
-	segmentBytes := "65536"
-	if _, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"segment.bytes": &segmentBytes}, "pinned"); err != nil {
-		t.Fatal(err)
-	}
-	value := bytes.Repeat([]byte("p"), 1000)
-	for range 200 { // about three segments
-		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "pinned", Value: value}).FirstErr(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createTopic(t, ctx, cl, "pinned", 1, map[string]string{"segment.bytes": "65536"})
+	produceN(t, ctx, cl, "pinned", 0, 200, bytes.Repeat([]byte("p"), 1000)) // about three segments
 	deletedOpen := func() int {
 		fds, _ := os.ReadDir("/proc/self/fd")
 		n := 0
@@ -234,11 +262,7 @@ func TestLongPollDoesNotPinDeletedSegments(t *testing.T) {
 		}
 		return n
 	}
-	nc, err := net.Dial("tcp", br.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := dialBroker(t, br.Addr)
 	req := kmsg.NewPtrFetchRequest()
 	req.Version = 12
 	req.ReplicaID = -1
