@@ -108,6 +108,21 @@ func mustAppend(t testing.TB, l *Log, b []byte) AppendResult {
 	return res
 }
 
+// readBytes reads the region Read returns (first batch whole) into memory.
+func readBytes(t testing.TB, l *Log, offset int64, maxBytes int32, maxOffset int64) []byte {
+	t.Helper()
+	r, err := l.Read(offset, maxBytes, maxOffset, true)
+	if err != nil {
+		t.Fatalf("Read(%d): %v", offset, err)
+	}
+	defer r.Release()
+	b, err := r.Bytes()
+	if err != nil {
+		t.Fatalf("read bytes: %v", err)
+	}
+	return b
+}
+
 // readAll reads every batch from offset to the log end, returning the
 // concatenated bytes.
 func readAll(t testing.TB, l *Log, from int64) []byte {
@@ -115,15 +130,7 @@ func readAll(t testing.TB, l *Log, from int64) []byte {
 	var out []byte
 	off := from
 	for off < l.LogEndOffset() {
-		r, err := l.Read(off, 1<<20, l.LogEndOffset(), true)
-		if err != nil {
-			t.Fatalf("Read(%d): %v", off, err)
-		}
-		b, err := r.Bytes()
-		r.Release()
-		if err != nil {
-			t.Fatalf("read bytes: %v", err)
-		}
+		b := readBytes(t, l, off, 1<<20, l.LogEndOffset())
 		if len(b) == 0 {
 			t.Fatalf("Read(%d) returned nothing below log end %d", off, l.LogEndOffset())
 		}

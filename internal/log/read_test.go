@@ -293,15 +293,7 @@ func TestReadEndsAtWholeBatchPastIndexEntries(t *testing.T) {
 		{0, 40*len(batch) + 5, 40},
 		{0, len(batch) / 2, 1}, // min one batch
 	} {
-		r, err := l.Read(tc.offset, int32(tc.maxBytes), 80, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := r.Bytes()
-		r.Release()
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := readBytes(t, l, tc.offset, int32(tc.maxBytes), 80)
 		if len(got) != tc.want*len(batch) || len(offsetsIn(got)) != tc.want {
 			t.Errorf("read at %d, %d bytes: %d bytes (%d batches), want %d whole batches", tc.offset, tc.maxBytes, len(got), len(offsetsIn(got)), tc.want)
 		}

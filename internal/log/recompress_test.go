@@ -123,15 +123,7 @@ func TestRecompressOnAppend(t *testing.T) {
 					t.Fatalf("offsets: got [%d, %d], want [3, 22]", res.FirstOffset, res.LastOffset)
 				}
 				l.SetHighWatermark(l.LogEndOffset())
-				r, err := l.Read(3, 1<<20, l.LogEndOffset(), true)
-				if err != nil {
-					t.Fatal(err)
-				}
-				data, err := r.Bytes()
-				r.Release()
-				if err != nil {
-					t.Fatal(err)
-				}
+				data := readBytes(t, l, 3, 1<<20, l.LogEndOffset())
 				h, err := record.ParseHeader(data)
 				if err != nil || !record.ValidCRC(data) {
 					t.Fatalf("stored batch: %v, crc valid %v", err, record.ValidCRC(data))

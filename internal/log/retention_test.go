@@ -268,15 +268,7 @@ func readUntilEmpty(t *testing.T, l *Log, from int64) []byte {
 	t.Helper()
 	var out []byte
 	for off := from; off < l.LogEndOffset(); {
-		r, err := l.Read(off, 1<<20, l.LogEndOffset(), true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := r.Bytes()
-		r.Release()
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := readBytes(t, l, off, 1<<20, l.LogEndOffset())
 		offs := offsetsIn(b)
 		if len(offs) == 0 {
 			break
