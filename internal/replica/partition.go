@@ -102,8 +102,8 @@ type Partition struct {
 	waiters map[chan struct{}]struct{}
 	// changes counts wake-ups: it moves after every change a reader may
 	// wait for (high watermark, log end offset, leadership, log start by
-	// DeleteRecords), so a reader
-	// that saw the same count before and after knows its view still holds.
+	// DeleteRecords), so a reader that saw the same count before and after
+	// knows its view still holds.
 	changes atomic.Uint64
 	retired atomic.Bool
 }

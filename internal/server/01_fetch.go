@@ -252,11 +252,14 @@ func (s *Server) readFetch(c *conn, parts []*sessionPartition, prev, outs []fetc
 	c.fetchScratch = c.fetchScratch[:0]
 	stop := false
 	for i, sp := range parts {
-		if i < len(prev) && prev[i].unchanged() {
-			outs = append(outs, prev[i])
-			continue
-		}
-		if keepIdle && sp.idleHolds(committed) {
+		// A later pass finds in prev what the session kept on the first,
+		// so only the first asks the session.
+		if i < len(prev) {
+			if prev[i].unchanged() {
+				outs = append(outs, prev[i])
+				continue
+			}
+		} else if keepIdle && sp.idleHolds(committed) {
 			outs = append(outs, sp.idle)
 			continue
 		}

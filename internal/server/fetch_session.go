@@ -50,16 +50,16 @@ type sessionPartition struct {
 	// part is the hosted partition, looked up once per session rather than
 	// on every request (see Server.hostedPartition).
 	part atomic.Pointer[replica.Partition]
-	// idle is the last answer to a consumer if it was empty, and idleFor
-	// what was asked: while the consumer asks the same and the partition
-	// has not changed, the answer holds without reading the log again.
+	// idle is the last answer to a consumer if it was empty (caughtUp set),
+	// and idleFor what was asked: while the consumer asks the same and the
+	// partition has not changed, the answer holds without reading the log
+	// again.
 	idle    fetchOut
 	idleFor idleRead
 }
 
 // idleRead is what a consumer asked of a partition when it got nothing.
 type idleRead struct {
-	valid                  bool
 	committed              bool
 	offset                 int64
 	leaderEpoch, lastEpoch int32
@@ -69,19 +69,19 @@ type idleRead struct {
 // consumer is at the end of the log, and forgets any older one otherwise.
 func (sp *sessionPartition) keepIdle(o fetchOut, committed bool) {
 	if !o.caughtUp {
-		sp.idleFor = idleRead{}
+		sp.idle = fetchOut{}
 		return
 	}
 	sp.idle = o
-	sp.idleFor = idleRead{valid: true, committed: committed, offset: sp.fetchOffset,
+	sp.idleFor = idleRead{committed: committed, offset: sp.fetchOffset,
 		leaderEpoch: sp.currentLeaderEpoch, lastEpoch: sp.lastFetchedEpoch}
 }
 
 // idleHolds reports whether the kept empty answer still holds for a
-// consumer's read of sp.
+// consumer's read of sp (unchanged is false when none is kept).
 func (sp *sessionPartition) idleHolds(committed bool) bool {
 	f := sp.idleFor
-	return f.valid && f.committed == committed && f.offset == sp.fetchOffset &&
+	return f.committed == committed && f.offset == sp.fetchOffset &&
 		f.leaderEpoch == sp.currentLeaderEpoch && f.lastEpoch == sp.lastFetchedEpoch && sp.idle.unchanged()
 }
 
